@@ -1,0 +1,33 @@
+"""Stage 1: validate, fingerprint and look up near-duplicates; bad input to the DLQ."""
+
+from __future__ import annotations
+
+import faust
+
+from agents import ack_all, produced_at, send_all
+from pipeline.app import Services, Topics, now
+from pipeline.dedup_stage import Incoming
+
+
+def attach(app: faust.App, topics: Topics, services: Services) -> None:
+    settings = services.settings
+
+    @app.agent(topics.articles, name="dedup")
+    async def dedup(stream: faust.StreamT) -> None:
+        async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
+            stage = await services.dedup_stage()
+            batch = [
+                Incoming(e.message.value or b"", produced_at(e), e.message.topic,
+                         e.message.partition, e.message.offset)
+                for e in events
+            ]
+            plan = await services.durably(stage.plan, batch, now())
+            await services.durably(stage.save, plan)
+            await send_all(
+                [(topics.dlq, None, d.model_dump_json().encode()) for d in plan.dead]
+                # Keyed by the canonical article: a copy follows its original through the
+                # same partition, so it reaches the event stage after it.
+                + [(topics.deduped, (f.duplicate_of or f.article.id).encode(),
+                    f.model_dump_json().encode()) for f in plan.forward]
+            )
+            await ack_all(stream, events)

@@ -1,0 +1,178 @@
+"""The faust app, its topics, and the services the agents share. The only module of
+`pipeline` that imports faust."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import faust
+from faust.types import TP
+
+from pipeline.clustering import ClusterConfig, EventIndex
+from pipeline.dedup import DedupConfig, NearDuplicateIndex
+from pipeline.dedup_stage import DedupStage
+from pipeline.encoder import Encoder, load_encoder
+from pipeline.errors import StoreUnavailable
+from pipeline.event_stage import EventStage
+from pipeline.fingerprint import FingerprintConfig, Fingerprinter
+from pipeline.settings import Settings
+from pipeline.store import Store
+from pipeline.validate import Limits
+
+log = logging.getLogger("wirewatch")
+T = TypeVar("T")
+
+
+@dataclass
+class Topics:
+    articles: faust.TopicT
+    dlq: faust.TopicT
+    deduped: faust.TopicT
+    embedded: faust.TopicT
+    updates: faust.TopicT
+    alerts: faust.TopicT
+
+
+def build_dedup_stage(settings: Settings, store: Store) -> DedupStage:
+    fingerprints = FingerprintConfig(settings.shingle_size, settings.num_perm, settings.lead_words)
+    index = NearDuplicateIndex(DedupConfig(
+        num_perm=settings.num_perm,
+        dup_jaccard=settings.dup_jaccard,
+        dup_containment=settings.dup_containment,
+    ))
+    limits = Limits(settings.max_message_bytes, settings.max_body_chars,
+                    timedelta(seconds=settings.max_future_s))
+    return DedupStage(store, index, Fingerprinter(fingerprints), limits=limits,
+                      window=timedelta(seconds=settings.live_window_s))
+
+
+def build_event_stage(settings: Settings, store: Store, encoder: Encoder | None) -> EventStage:
+    index = EventIndex(ClusterConfig(threshold=settings.event_threshold))
+    return EventStage(store, index, window=timedelta(seconds=settings.live_window_s),
+                      encoder=encoder, embed_max_chars=settings.embed_max_chars)
+
+
+@dataclass
+class Services:
+    """What the agents share in one worker process. The stages are rebuilt from the store
+    whenever this worker is (re)assigned their input partition."""
+
+    settings: Settings
+    store: Store
+    dedup: DedupStage | None = None
+    events: EventStage | None = None
+    encoder: Encoder | None = None
+    stale: set[str] = field(default_factory=lambda: {"dedup", "events"})
+    # SQLite wants one writer thread; the model gets its own so the event loop stays free.
+    db_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-db"))
+    model_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-model"))
+    _encoder_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def in_db(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.db_pool, work, *args)
+
+    async def in_model(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.model_pool, work, *args)
+
+    async def durably(self, work: Callable[..., T], *args: Any) -> T:
+        """Run store work, retrying with capped exponential backoff while the store is away.
+        Offsets are not committed meanwhile, so nothing is lost and the stream just waits."""
+        delay = 0.5
+        attempt = 0
+        while True:
+            try:
+                return await self.in_db(work, *args)
+            except StoreUnavailable as exc:
+                attempt += 1
+                log.warning("store unavailable (attempt %d, retrying in %.1fs): %s",
+                            attempt, delay, exc)
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                delay = min(delay * 2, 30.0)
+
+    async def get_encoder(self) -> Encoder:
+        async with self._encoder_lock:
+            if self.encoder is None:
+                log.info("loading the model %r", self.settings.model)
+                self.encoder = await self.in_model(
+                    partial(load_encoder, self.settings.model,
+                            batch_size=self.settings.embed_batch_size))
+        return self.encoder
+
+    async def dedup_stage(self) -> DedupStage:
+        if self.dedup is None or "dedup" in self.stale:
+            self.stale.discard("dedup")
+            stage = build_dedup_stage(self.settings, self.store)
+            loaded = await self.durably(stage.load)
+            log.info("dedup index rebuilt from the store: %d articles in the live window", loaded)
+            self.dedup = stage
+        return self.dedup
+
+    async def event_stage(self) -> EventStage:
+        if self.events is None or "events" in self.stale:
+            self.stale.discard("events")
+            stage = build_event_stage(self.settings, self.store, await self.get_encoder())
+            loaded = await self.durably(stage.load)
+            log.info("event index rebuilt from the store: %d live events", loaded)
+            self.events = stage
+        return self.events
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, store: Store | None = None) -> tuple[faust.App, Services]:
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server}" for server in settings.kafka_servers.split(",")],
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.work_partitions,
+        topic_replication_factor=settings.replication_factor,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=max(0.5, settings.session_timeout_s / 5),
+        broker_rebalance_timeout=max(settings.session_timeout_s, 10.0),
+        broker_commit_interval=1.0,
+        producer_max_request_size=2 * settings.max_message_bytes + 100_000,
+        consumer_max_fetch_size=2 * settings.max_message_bytes + 100_000,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        web_in_thread=False,
+    )
+    topics = Topics(
+        articles=app.topic(settings.topic_articles, partitions=settings.articles_partitions),
+        dlq=app.topic(settings.topic_dlq, partitions=1),
+        deduped=app.topic(settings.topic_deduped, partitions=settings.work_partitions),
+        embedded=app.topic(settings.topic_embedded, partitions=1),
+        updates=app.topic(settings.topic_updates, partitions=settings.output_partitions),
+        alerts=app.topic(settings.topic_alerts, partitions=settings.output_partitions),
+    )
+    services = Services(settings, store or Store(settings.database))
+
+    @app.on_partitions_assigned.connect
+    async def _reload_single_writers(app: faust.App, assigned: set[TP], **_: Any) -> None:
+        # A stage that (re)gains its input partition must start again from the store:
+        # another worker may have written since this one last held it.
+        topics_assigned = {tp.topic for tp in assigned}
+        if settings.topic_articles in topics_assigned:
+            services.stale.add("dedup")
+        if settings.topic_embedded in topics_assigned:
+            services.stale.add("events")
+
+    from agents import cluster, dedup, sink
+
+    dedup.attach(app, topics, services)
+    cluster.attach(app, topics, services)
+    sink.attach(app, topics, services)
+    return app, services

@@ -1,0 +1,140 @@
+"""The `wirewatch` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from pipeline.errors import WirewatchError
+from pipeline.settings import Settings
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Environment variables, then the flags given on the command line."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise click.UsageError(f"invalid setting: {exc}") from exc
+
+
+def _opt_servers(f: Any) -> Any:
+    return click.option("--bootstrap-servers", help="Kafka bootstrap servers "
+                        "[env WIREWATCH_BOOTSTRAP_SERVERS; default: the embedded broker]")(f)
+
+
+def _opt_database(f: Any) -> Any:
+    return click.option("--database-url", help="SQLAlchemy URL [env WIREWATCH_DATABASE_URL; "
+                        "default sqlite:///wirewatch.db]")(f)
+
+
+@click.group()
+@click.version_option(package_name="wirewatch")
+def main() -> None:
+    """wirewatch: streaming news deduplication and event clustering."""
+
+
+@main.command()
+@_opt_servers
+@_opt_database
+@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option("--broker-port", type=int, help="port of the embedded broker [9092]")
+@click.option("--web-port", type=int, help="the worker's web port (/metrics) [6066]")
+@click.option("--app-id", help="consumer group and internal topic prefix [wirewatch]")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+def run(log_level: str, **overrides: Any) -> None:
+    """Run a worker (and the embedded broker when no bootstrap servers are set)."""
+    from pipeline.worker import run_worker
+
+    run_worker(load_settings(**overrides), loglevel=log_level)
+
+
+@main.command()
+@click.option("--port", type=int, help="port to listen on [9092]")
+@click.option("--host", help="address to listen on [127.0.0.1]")
+def broker(port: int | None, host: str | None) -> None:
+    """Run the embedded broker alone, in the foreground (memory only)."""
+    from pipeline.broker import EmbeddedBroker
+
+    settings = load_settings(broker_port=port, broker_host=host)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with EmbeddedBroker(settings.broker_host, settings.broker_port) as embedded:
+        click.echo(f"embedded broker listening on {embedded.bootstrap_servers} (memory only; "
+                   f"log {embedded.log_path}); Ctrl-C stops it")
+        while not stop.wait(0.5):
+            if not embedded.running:
+                raise click.ClickException(f"the broker exited; see {embedded.log_path}")
+    click.echo("broker stopped")
+
+
+@main.command()
+@click.argument("feed", type=click.Path(dir_okay=False, allow_dash=True))
+@_opt_servers
+@click.option("--topic", "topic_articles", help="input topic [articles]")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
+    """Produce a JSON Lines feed (or - for stdin) onto the input topic."""
+    from pipeline.ingest import ingest as produce
+
+    if feed != "-" and not Path(feed).exists():
+        raise click.BadParameter(f"no such file: {feed}", param_hint="FEED")
+    report = produce(load_settings(**overrides), feed, show_progress=not quiet)
+    click.echo(f"sent {report.sent} messages" + (f", {report.failed} failed" if report.failed
+                                                  else "")
+               + (f", skipped {report.blank} blank lines" if report.blank else ""))
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command()
+@_opt_database
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
+@click.option("--limit", type=int, help="at most this many events, most recent first")
+def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
+    """Print the event clusters in the store."""
+    from pipeline.present import print_events
+    from pipeline.store import Store
+
+    settings = load_settings(**overrides)
+    store = Store(settings.database)
+    store.create_schema()
+    clusters = store.event_clusters(limit)
+    if as_json:
+        click.echo(json.dumps(clusters, ensure_ascii=False, indent=2))
+    else:
+        print_events(clusters)
+
+
+@main.command()
+@_opt_database
+@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option("--feed", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a JSON Lines feed instead of the bundled sample")
+def demo(feed: Path | None, **overrides: Any) -> None:
+    """Start everything on embedded defaults, ingest the sample feed, print the events."""
+    from pipeline.demo import run_demo
+
+    sys.exit(run_demo(load_settings(**overrides), feed))
+
+
+def entry() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        main(standalone_mode=True)
+    except WirewatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    entry()

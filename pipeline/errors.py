@@ -1,0 +1,35 @@
+"""wirewatch's exceptions.
+
+WirewatchError
+├── ConfigurationError      a setting cannot work (bad URL, unknown model, ...)
+├── BrokerError             the Kafka broker cannot be reached or started
+├── InvalidArticle          an input message breaks the contract; goes to the DLQ
+└── StoreUnavailable        the SQL store does not answer; the caller retries
+"""
+
+from __future__ import annotations
+
+
+class WirewatchError(Exception):
+    """Root of every error wirewatch raises on purpose."""
+
+
+class ConfigurationError(WirewatchError):
+    pass
+
+
+class BrokerError(WirewatchError):
+    pass
+
+
+class StoreUnavailable(WirewatchError):
+    pass
+
+
+class InvalidArticle(WirewatchError):
+    """`reason` is a short stable code for dashboards; `detail` says what to fix."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail

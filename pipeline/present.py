@@ -1,0 +1,41 @@
+"""Event clusters as a readable table for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_events(events: list[dict[str, Any]], console: Console | None = None) -> None:
+    console = console or Console()
+    if not events:
+        console.print("No events stored yet.")
+        return
+    for event in events:
+        table = Table(
+            title=f"[bold]{event['headline']}[/bold]",
+            caption=(f"{event['event_id']} · {event['article_count']} articles "
+                     f"({event['duplicate_count']} copies) · {event['source_count']} sources · "
+                     f"{event['first_seen'][:16]} → {event['last_seen'][:16]}"),
+            title_justify="left", caption_justify="left", expand=False,
+        )
+        table.add_column("published", no_wrap=True)
+        table.add_column("source")
+        table.add_column("article")
+        table.add_column("copy of")
+        table.add_column("score", justify="right")
+        for article in event["articles"]:
+            score = article["similarity"]
+            table.add_row(
+                article["published_at"][:16].replace("T", " "),
+                article["source"],
+                article["title"] or article["id"],
+                article["duplicate_of"] or "",
+                f"{score:.2f}" if score is not None else "",
+                style="dim" if article["duplicate_of"] else None,
+            )
+        console.print(table)
+        console.print()
+    console.print(f"{len(events)} events.")

@@ -1,0 +1,104 @@
+"""All of wirewatch's settings, read from WIREWATCH_* environment variables.
+
+Every CLI flag overrides the variable of the same name; every default runs the whole
+pipeline on one machine (embedded broker, SQLite file, bundled model).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///wirewatch.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WIREWATCH_", extra="ignore")
+
+    # Kafka. No bootstrap servers means: use the embedded broker at broker_host:broker_port.
+    bootstrap_servers: str | None = None
+    broker_host: str = "127.0.0.1"
+    broker_port: int = Field(9092, ge=1, le=65535)
+    app_id: str = "wirewatch"
+    topic_articles: str = "articles"
+    topic_dlq: str = "articles.dlq"
+    topic_updates: str = "event-updates"
+    topic_alerts: str = "alerts"
+    # The dedup stage is a single writer: keep the input topic at one partition unless you
+    # run one worker. The embedding stage scales out over work_partitions (one per worker
+    # you want embedding); one partition keeps the arrival order exactly.
+    articles_partitions: int = Field(1, ge=1)
+    work_partitions: int = Field(1, ge=1)
+    output_partitions: int = Field(1, ge=1)
+    replication_factor: int = Field(1, ge=1)
+    session_timeout_s: float = Field(10.0, gt=0)
+
+    # Store.
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+
+    # Model: "minilm" (bundled all-MiniLM-L6-v2), "hashing" (tiny, for tests), a local
+    # path, or a sentence-transformers model name (needs the model in the local cache).
+    model: str = "minilm"
+    embed_batch_size: int = Field(32, ge=1)
+    embed_max_chars: int = Field(1000, ge=50)
+
+    # Input limits.
+    max_message_bytes: int = Field(512 * 1024, ge=1_000)
+    max_body_chars: int = Field(200_000, ge=100)
+    max_future_s: float = Field(86_400.0, ge=0)
+
+    # Near-duplicate detection.
+    shingle_size: int = Field(3, ge=1, le=10)
+    num_perm: int = Field(128, ge=16, le=1024)
+    lead_words: int = Field(60, ge=10)
+    dup_jaccard: float = Field(0.5, gt=0, le=1)
+    dup_containment: float = Field(0.8, gt=0, le=1)
+
+    # Event clustering.
+    event_threshold: float = Field(0.55, gt=-1, le=1)
+    live_window_h: float = Field(72.0, gt=0)
+
+    # Worker.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(6066, ge=1, le=65535)
+    batch_max: int = Field(64, ge=1)
+    batch_wait_s: float = Field(0.5, gt=0)
+
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.bootstrap_servers is None
+
+    @property
+    def kafka_servers(self) -> str:
+        return self.bootstrap_servers or f"{self.broker_host}:{self.broker_port}"
+
+    @property
+    def topic_deduped(self) -> str:
+        return f"{self.app_id}.deduped"
+
+    @property
+    def topic_embedded(self) -> str:
+        return f"{self.app_id}.embedded"
+
+    @property
+    def live_window_s(self) -> float:
+        return self.live_window_h * 3600.0
+
+    @property
+    def database(self) -> str:
+        return self.database_url.get_secret_value()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite://" or url.endswith(":memory:"):
+        return None
+    return Path(url[len(prefix) :])

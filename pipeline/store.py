@@ -1,0 +1,421 @@
+"""The SQL store: idempotent writes of the stages' results, and the reads that rebuild
+their indexes on start. SQLite by default, PostgreSQL (or any SQLAlchemy URL) in
+production.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import numpy as np
+from sqlalchemy import Engine, Table, create_engine, event, func, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from pipeline.errors import ConfigurationError, StoreUnavailable
+from schemas.tables import alerts, articles, event_sources, event_updates, events, fingerprints
+from schemas.tables import metadata as schema
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FingerprintRow:
+    article_id: str
+    canonical_id: str
+    signature: np.ndarray
+    lead_signature: np.ndarray
+    size: int
+    content_hash: str
+    published_at: datetime
+
+
+@dataclass
+class Writes:
+    """Everything one batch of the event stage writes, in one transaction."""
+
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # last state per event
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.articles)
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Written but not yet published: (event_id, JSON payload) pairs in write order."""
+
+    update_seqs: list[int]
+    alert_seqs: list[int]
+    updates: list[tuple[str, str]]
+    alerts: list[tuple[str, str]]
+
+    def __bool__(self) -> bool:
+        return bool(self.update_seqs or self.alert_seqs)
+
+
+def connect(url: str) -> Engine:
+    """An engine for the URL, with a readable error when the URL cannot work."""
+    try:
+        if url.startswith("sqlite"):
+            in_memory = url in ("sqlite://", "sqlite:///:memory:")
+            engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                poolclass=StaticPool if in_memory else None,
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigurationError(
+            f"cannot use the database URL: {exc}. Examples: sqlite:///wirewatch.db, "
+            "postgresql+psycopg://user:password@host:5432/wirewatch"
+        ) from exc
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the dashboard read while a worker writes; several processes may share a file.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _insert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+    update_columns: Sequence[str] = (),
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING / DO UPDATE, on PostgreSQL and SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases would need their own upsert
+        raise ConfigurationError(f"unsupported database: {conn.dialect.name}")
+    statement = insert(table)
+    if update_columns:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: statement.excluded[name] for name in update_columns},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    conn.execute(statement, list(rows))
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = connect(url)
+
+    def create_schema(self) -> None:
+        self._run(lambda: schema.create_all(self.engine))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _run(self, work: Callable[[], T]) -> T:
+        """Run database work; a lost or refused connection becomes StoreUnavailable."""
+        try:
+            return work()
+        except DBAPIError as exc:
+            if exc.connection_invalidated or _is_connection_error(exc):
+                raise StoreUnavailable(str(exc.orig or exc).strip().splitlines()[0]) from exc
+            raise
+
+    # -- the dedup stage's state -------------------------------------------------
+
+    def save_fingerprints(self, rows: Sequence[FingerprintRow]) -> None:
+        values = [
+            {
+                "article_id": r.article_id,
+                "canonical_id": r.canonical_id,
+                "signature": r.signature.astype(np.uint32).tobytes(),
+                "lead_signature": r.lead_signature.astype(np.uint32).tobytes(),
+                "size": r.size,
+                "content_hash": r.content_hash,
+                "published_at": r.published_at,
+            }
+            for r in rows
+        ]
+
+        def work() -> None:
+            with self.engine.begin() as conn:
+                _insert(conn, fingerprints, values, key=["article_id"])
+
+        self._run(work)
+
+    def fingerprints_since(self, cutoff: datetime | None) -> Iterator[FingerprintRow]:
+        query = select(fingerprints).order_by(fingerprints.c.published_at)
+        if cutoff is not None:
+            query = query.where(fingerprints.c.published_at >= cutoff)
+        rows = self._run(lambda: self._all(query))
+        for r in rows:
+            yield _fingerprint(r)
+
+    def fingerprints_of(self, article_ids: Iterable[str]) -> dict[str, FingerprintRow]:
+        ids = list(set(article_ids))
+        if not ids:
+            return {}
+        query = select(fingerprints).where(fingerprints.c.article_id.in_(ids))
+        return {r.article_id: _fingerprint(r) for r in self._run(lambda: self._all(query))}
+
+    def latest_published(self, table: Table) -> datetime | None:
+        column = table.c.published_at
+        return self._run(lambda: self._scalar(select(func.max(column))))
+
+    # -- the event stage's state -------------------------------------------------
+
+    def stored_articles(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """id -> event_id of those of the given articles that are already stored."""
+        ids = list(set(article_ids))
+        if not ids:
+            return {}
+        query = select(articles.c.id, articles.c.event_id).where(articles.c.id.in_(ids))
+        return {r.id: r.event_id for r in self._run(lambda: self._all(query))}
+
+    def write(self, writes: Writes) -> None:
+        """All of a batch's rows in one transaction; a row already there is left as it is,
+        except events, which take the newer aggregate."""
+
+        def work() -> None:
+            with self.engine.begin() as conn:
+                _insert(conn, articles, writes.articles, key=["id"])
+                _insert(
+                    conn,
+                    events,
+                    list(writes.events.values()),
+                    key=["id"],
+                    update_columns=[
+                        "headline",
+                        "article_count",
+                        "duplicate_count",
+                        "source_count",
+                        "first_seen",
+                        "last_seen",
+                        "updated_at",
+                    ],
+                )
+                _insert(conn, event_sources, writes.sources, key=["event_id", "source"])
+                _insert(conn, event_updates, writes.updates, key=["id"])
+                _insert(conn, alerts, writes.alerts, key=["id"])
+
+        self._run(work)
+
+    def live_events(self, cutoff: datetime) -> list[Any]:
+        query = select(events).where(events.c.last_seen >= cutoff).order_by(events.c.first_seen)
+        return self._run(lambda: self._all(query))
+
+    def events_by_id(self, event_ids: Iterable[str]) -> list[Any]:
+        ids = list(set(event_ids))
+        if not ids:
+            return []
+        return self._run(lambda: self._all(select(events).where(events.c.id.in_(ids))))
+
+    def sources_of(self, event_ids: Iterable[str]) -> list[Any]:
+        ids = list(set(event_ids))
+        if not ids:
+            return []
+        query = select(event_sources).where(event_sources.c.event_id.in_(ids))
+        return self._run(lambda: self._all(query))
+
+    def members_of(self, event_ids: Iterable[str]) -> list[Any]:
+        """The canonical (not duplicate) articles of the events, oldest first."""
+        ids = list(set(event_ids))
+        if not ids:
+            return []
+        query = (
+            select(
+                articles.c.id,
+                articles.c.event_id,
+                articles.c.title,
+                articles.c.body,
+                articles.c.published_at,
+                articles.c.embedding,
+            )
+            .where(articles.c.event_id.in_(ids), articles.c.duplicate_of.is_(None))
+            .order_by(articles.c.published_at, articles.c.id)
+        )
+        return self._run(lambda: self._all(query))
+
+    # -- the outbox ----------------------------------------------------------------
+
+    def pending_outbox(self, limit: int = 1000) -> Outbox:
+        def work() -> Outbox:
+            with self.engine.connect() as conn:
+                u = conn.execute(
+                    select(event_updates.c.seq, event_updates.c.event_id, event_updates.c.payload)
+                    .where(event_updates.c.published.is_(False))
+                    .order_by(event_updates.c.seq)
+                    .limit(limit)
+                ).all()
+                a = conn.execute(
+                    select(alerts.c.seq, alerts.c.event_id, alerts.c.payload)
+                    .where(alerts.c.published.is_(False))
+                    .order_by(alerts.c.seq)
+                    .limit(limit)
+                ).all()
+            return Outbox(
+                [r.seq for r in u],
+                [r.seq for r in a],
+                [r.payload for r in u],
+                [r.payload for r in a],
+            )
+
+        return self._run(work)
+
+    def mark_published(self, outbox: Outbox) -> None:
+        def work() -> None:
+            with self.engine.begin() as conn:
+                if outbox.update_seqs:
+                    conn.execute(
+                        update(event_updates)
+                        .where(event_updates.c.seq.in_(outbox.update_seqs))
+                        .values(published=True)
+                    )
+                if outbox.alert_seqs:
+                    conn.execute(
+                        update(alerts)
+                        .where(alerts.c.seq.in_(outbox.alert_seqs))
+                        .values(published=True)
+                    )
+
+        self._run(work)
+
+    # -- reads for people ------------------------------------------------------------
+
+    def event_clusters(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events, most recently active first, each with its sources and articles."""
+
+        def work() -> list[dict[str, Any]]:
+            with self.engine.connect() as conn:
+                query = select(events).order_by(events.c.last_seen.desc(), events.c.id)
+                if limit:
+                    query = query.limit(limit)
+                rows = conn.execute(query).all()
+                ids = [r.id for r in rows]
+                members: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+                sources: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+                for chunk in _chunks(ids, 500):
+                    for a in conn.execute(
+                        select(
+                            articles.c.id,
+                            articles.c.event_id,
+                            articles.c.source,
+                            articles.c.title,
+                            articles.c.url,
+                            articles.c.published_at,
+                            articles.c.duplicate_of,
+                            articles.c.dup_similarity,
+                            articles.c.event_similarity,
+                        )
+                        .where(articles.c.event_id.in_(chunk))
+                        .order_by(articles.c.published_at, articles.c.id)
+                    ):
+                        members[a.event_id].append(
+                            {
+                                "id": a.id,
+                                "source": a.source,
+                                "title": a.title,
+                                "url": a.url,
+                                "published_at": a.published_at.isoformat(),
+                                "duplicate_of": a.duplicate_of,
+                                "similarity": a.dup_similarity
+                                if a.duplicate_of
+                                else a.event_similarity,
+                            }
+                        )
+                    for s in conn.execute(
+                        select(event_sources)
+                        .where(event_sources.c.event_id.in_(chunk))
+                        .order_by(event_sources.c.first_seen, event_sources.c.source)
+                    ):
+                        sources[s.event_id].append(
+                            {
+                                "source": s.source,
+                                "first_seen": s.first_seen.isoformat(),
+                                "article_id": s.article_id,
+                            }
+                        )
+            return [
+                {
+                    "event_id": r.id,
+                    "headline": r.headline,
+                    "canonical_article_id": r.canonical_article_id,
+                    "article_count": r.article_count,
+                    "duplicate_count": r.duplicate_count,
+                    "source_count": r.source_count,
+                    "first_seen": r.first_seen.isoformat(),
+                    "last_seen": r.last_seen.isoformat(),
+                    "sources": [s["source"] for s in sources[r.id]],
+                    "source_details": sources[r.id],
+                    "articles": members[r.id],
+                }
+                for r in rows
+            ]
+
+        return self._run(work)
+
+    def count(self, table: Table) -> int:
+        return int(self._run(lambda: self._scalar(select(func.count()).select_from(table))))
+
+    def _all(self, query: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def _scalar(self, query: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+
+def _fingerprint(r: Any) -> FingerprintRow:
+    return FingerprintRow(
+        article_id=r.article_id,
+        canonical_id=r.canonical_id,
+        signature=np.frombuffer(r.signature, dtype=np.uint32).copy(),
+        lead_signature=np.frombuffer(r.lead_signature, dtype=np.uint32).copy(),
+        size=r.size,
+        content_hash=r.content_hash,
+        published_at=r.published_at,
+    )
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    text = str(exc.orig or exc).lower()
+    return any(
+        marker in text
+        for marker in (
+            "connection",
+            "could not connect",
+            "server closed",
+            "terminating",
+            "database is locked",
+            "timeout",
+            "refused",
+        )
+    )
+
+
+def dumps(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":"), default=str)

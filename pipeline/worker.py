@@ -1,0 +1,49 @@
+"""`wirewatch run`: the embedded broker when none is configured, the topics, the store
+schema, then the faust worker until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import faust
+
+from pipeline.app import create_app
+from pipeline.broker import EmbeddedBroker
+from pipeline.settings import Settings
+from pipeline.store import Store
+from pipeline.topics import ensure_topics
+
+log = logging.getLogger("wirewatch")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as WIREWATCH_* variables, to hand them to a child process."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"WIREWATCH_{name.upper()}"] = str(value)
+    return env
+
+
+def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    broker = None
+    if settings.embedded_broker:
+        broker = EmbeddedBroker(settings.broker_host, settings.broker_port).start()
+        log.warning("embedded broker listening on %s (memory only; log: %s)",
+                    broker.bootstrap_servers, broker.log_path)
+        settings = settings.model_copy(update={"bootstrap_servers": broker.bootstrap_servers})
+    try:
+        ensure_topics(settings)
+        store = Store(settings.database)
+        store.create_schema()
+        app, _ = create_app(settings, store)
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+        worker.execute_from_commandline()
+    finally:
+        if broker is not None:
+            broker.stop()

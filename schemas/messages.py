@@ -1,0 +1,145 @@
+"""The records on wirewatch's topics, all JSON.
+
+Public: `event-updates` (EventUpdate), `alerts` (Alert), `articles.dlq` (DeadLetter).
+Internal, between stages: `<app>.deduped` (Deduped), `<app>.embedded` (Embedded).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from schemas.article import Article
+
+UpdateKind = Literal["created", "article_added", "duplicate_added", "source_joined"]
+AlertKind = Literal["new_event", "source_joined"]
+
+
+class Deduped(BaseModel):
+    """An article after the dedup stage: unique, or a copy of `duplicate_of`."""
+
+    article: Article
+    duplicate_of: str | None = None
+    dup_similarity: float | None = None
+    produced_at: datetime  # when the input message was written: start of the latency clock
+
+
+class Embedded(Deduped):
+    """The same, with the embedding of a unique article (float32, base64)."""
+
+    embedding: str | None = None
+
+    @staticmethod
+    def pack(vector: np.ndarray) -> str:
+        return base64.b64encode(np.asarray(vector, dtype=np.float32).tobytes()).decode()
+
+    def vector(self) -> np.ndarray | None:
+        if self.embedding is None:
+            return None
+        return np.frombuffer(base64.b64decode(self.embedding), dtype=np.float32)
+
+
+class ArticleRef(BaseModel):
+    id: str
+    source: str
+    title: str | None
+    url: str | None
+    published_at: datetime
+    duplicate_of: str | None
+    similarity: float | None = Field(
+        description="cosine to the event for an article, copy score for a duplicate"
+    )
+
+
+class SourceSeen(BaseModel):
+    source: str
+    first_seen: datetime
+    article_id: str
+
+
+class EventUpdate(BaseModel):
+    """One change of one event. `update_id` is stable: a redelivered change has the same id."""
+
+    update_id: str
+    event_id: str
+    kind: UpdateKind
+    headline: str
+    canonical_article_id: str
+    article_count: int
+    duplicate_count: int
+    source_count: int
+    sources: list[SourceSeen]
+    first_seen: datetime
+    last_seen: datetime
+    article: ArticleRef
+    produced_at: datetime
+    emitted_at: datetime
+
+
+class Alert(BaseModel):
+    """A new event, or a new source on an event. `alert_id` is stable across redelivery."""
+
+    alert_id: str
+    kind: AlertKind
+    event_id: str
+    headline: str
+    source: str
+    article_id: str
+    source_count: int
+    sources: list[str]
+    created_at: datetime
+
+
+class DeadLetter(BaseModel):
+    """A message the pipeline could not take, with why and the original bytes.
+
+    The original is kept whole up to `MAX_ORIGINAL` bytes (every message the size limit
+    admits); a larger one keeps its first `MAX_ORIGINAL` bytes, its size and its SHA-256,
+    so that the dead letter itself still fits in a Kafka message.
+    """
+
+    MAX_ORIGINAL: ClassVar[int] = 512 * 1024
+
+    reason: str
+    detail: str
+    original: str = Field(description="the original message, base64")
+    original_size: int
+    original_sha256: str
+    truncated: bool = False
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    received_at: datetime
+
+    @classmethod
+    def of(
+        cls,
+        raw: bytes,
+        reason: str,
+        detail: str,
+        *,
+        topic: str,
+        received_at: datetime,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> DeadLetter:
+        return cls(
+            reason=reason,
+            detail=detail,
+            original=base64.b64encode(raw[: cls.MAX_ORIGINAL]).decode(),
+            original_size=len(raw),
+            original_sha256=hashlib.sha256(raw).hexdigest(),
+            truncated=len(raw) > cls.MAX_ORIGINAL,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            received_at=received_at,
+        )
+
+    def original_bytes(self) -> bytes:
+        return base64.b64decode(self.original)

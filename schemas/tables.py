@@ -1,0 +1,130 @@
+"""The SQL tables (SQLAlchemy Core). The store is the source of truth: the stages rebuild
+their in-memory indexes from it on start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+ID = 512  # the longest article id or source name the input accepts
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("headline", Text, nullable=False),
+    Column("canonical_article_id", String(ID), nullable=False),
+    Column("article_count", Integer, nullable=False),
+    Column("duplicate_count", Integer, nullable=False),
+    Column("source_count", Integer, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False, index=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("event_id", String(64), nullable=False, index=True),
+    Column("duplicate_of", String(ID), index=True),
+    Column("source", String(ID), nullable=False),
+    Column("title", Text),
+    Column("url", Text),
+    Column("language", String(35)),
+    Column("published_at", UTCDateTime, nullable=False, index=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("event_similarity", Float),
+    Column("dup_similarity", Float),
+    Column("embedding", LargeBinary),
+    Column("extra", Text),
+)
+
+event_sources = Table(
+    "event_sources",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("source", String(ID), primary_key=True),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("article_id", String(ID), nullable=False),
+)
+
+# The outbox: every change and alert is written with the articles that caused it, then
+# published; rows stay as the events' timelines. `seq` keeps publication in write order.
+event_updates = Table(
+    "event_updates",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(600), nullable=False, unique=True),
+    Column("event_id", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("article_id", String(ID), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published", Boolean, nullable=False, default=False, index=True),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(700), nullable=False, unique=True),
+    Column("event_id", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(ID), nullable=False),
+    Column("article_id", String(ID), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published", Boolean, nullable=False, default=False, index=True),
+)
+
+# The dedup stage's own state, written before its offsets are committed.
+fingerprints = Table(
+    "fingerprints",
+    metadata,
+    Column("article_id", String(ID), primary_key=True),
+    Column("canonical_id", String(ID), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("lead_signature", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("published_at", UTCDateTime, nullable=False, index=True),
+)
