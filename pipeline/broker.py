@@ -58,6 +58,7 @@ class EmbeddedBroker:
         self.host = host
         self.port = port
         self.log_path = log_path or Path(tempfile.gettempdir()) / f"wirewatch-broker-{port}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -274,8 +274,8 @@ class Store:
             return Outbox(
                 [r.seq for r in u],
                 [r.seq for r in a],
-                [r.payload for r in u],
-                [r.payload for r in a],
+                [(r.event_id, r.payload) for r in u],
+                [(r.event_id, r.payload) for r in a],
             )
 
         return self._run(work)
