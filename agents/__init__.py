@@ -1,7 +1,7 @@
 """The faust agents: one module per stage, each a thin loop from a stream to its stage.
 
-    articles ─► dedup ─► <app>.deduped ─► cluster (embeds) ─► <app>.embedded ─► sink
-                  └─► articles.dlq                      event-updates, alerts ◄─┘
+articles ─► dedup ─► <app>.deduped ─► cluster (embeds) ─► <app>.embedded ─► sink
+              └─► articles.dlq                      event-updates, alerts ◄─┘
 """
 
 from __future__ import annotations

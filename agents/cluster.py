@@ -17,18 +17,27 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
     @app.agent(topics.deduped, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
         encoder = await services.get_encoder()
-        async for events in stream.noack_take(settings.embed_batch_size,
-                                              within=settings.batch_wait_s):
+        async for events in stream.noack_take(
+            settings.embed_batch_size, within=settings.batch_wait_s
+        ):
             items = [Deduped.model_validate_json(e.message.value) for e in events]
             unique = [i for i in items if i.duplicate_of is None]
-            texts = [embedding_text(i.article.title, i.article.body, settings.embed_max_chars)
-                     for i in unique]
+            texts = [
+                embedding_text(i.article.title, i.article.body, settings.embed_max_chars)
+                for i in unique
+            ]
             vectors = iter(await services.in_model(encoder.encode, texts))
             out = [
-                Embedded(**i.model_dump(),
-                         embedding=None if i.duplicate_of else Embedded.pack(next(vectors)))
+                Embedded(
+                    **i.model_dump(),
+                    embedding=None if i.duplicate_of else Embedded.pack(next(vectors)),
+                )
                 for i in items
             ]
-            await send_all([(topics.embedded, e.article.id.encode(), e.model_dump_json().encode())
-                            for e in out])
+            await send_all(
+                [
+                    (topics.embedded, e.article.id.encode(), e.model_dump_json().encode())
+                    for e in out
+                ]
+            )
             await ack_all(stream, events)

@@ -17,8 +17,13 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
         async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
             stage = await services.dedup_stage()
             batch = [
-                Incoming(e.message.value or b"", produced_at(e), e.message.topic,
-                         e.message.partition, e.message.offset)
+                Incoming(
+                    e.message.value or b"",
+                    produced_at(e),
+                    e.message.topic,
+                    e.message.partition,
+                    e.message.offset,
+                )
                 for e in events
             ]
             plan = await services.durably(stage.plan, batch, now())
@@ -27,7 +32,13 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
                 [(topics.dlq, None, d.model_dump_json().encode()) for d in plan.dead]
                 # Keyed by the canonical article: a copy follows its original through the
                 # same partition, so it reaches the event stage after it.
-                + [(topics.deduped, (f.duplicate_of or f.article.id).encode(),
-                    f.model_dump_json().encode()) for f in plan.forward]
+                + [
+                    (
+                        topics.deduped,
+                        (f.duplicate_of or f.article.id).encode(),
+                        f.model_dump_json().encode(),
+                    )
+                    for f in plan.forward
+                ]
             )
             await ack_all(stream, events)

@@ -37,4 +37,3 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
             await services.durably(stage.save, plan)
             await publish_outbox()
             await ack_all(stream, events)
-

@@ -9,8 +9,8 @@ import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import faust
@@ -43,21 +43,36 @@ class Topics:
 
 def build_dedup_stage(settings: Settings, store: Store) -> DedupStage:
     fingerprints = FingerprintConfig(settings.shingle_size, settings.num_perm, settings.lead_words)
-    index = NearDuplicateIndex(DedupConfig(
-        num_perm=settings.num_perm,
-        dup_jaccard=settings.dup_jaccard,
-        dup_containment=settings.dup_containment,
-    ))
-    limits = Limits(settings.max_message_bytes, settings.max_body_chars,
-                    timedelta(seconds=settings.max_future_s))
-    return DedupStage(store, index, Fingerprinter(fingerprints), limits=limits,
-                      window=timedelta(seconds=settings.live_window_s))
+    index = NearDuplicateIndex(
+        DedupConfig(
+            num_perm=settings.num_perm,
+            dup_jaccard=settings.dup_jaccard,
+            dup_containment=settings.dup_containment,
+        )
+    )
+    limits = Limits(
+        settings.max_message_bytes,
+        settings.max_body_chars,
+        timedelta(seconds=settings.max_future_s),
+    )
+    return DedupStage(
+        store,
+        index,
+        Fingerprinter(fingerprints),
+        limits=limits,
+        window=timedelta(seconds=settings.live_window_s),
+    )
 
 
 def build_event_stage(settings: Settings, store: Store, encoder: Encoder | None) -> EventStage:
     index = EventIndex(ClusterConfig(threshold=settings.event_threshold))
-    return EventStage(store, index, window=timedelta(seconds=settings.live_window_s),
-                      encoder=encoder, embed_max_chars=settings.embed_max_chars)
+    return EventStage(
+        store,
+        index,
+        window=timedelta(seconds=settings.live_window_s),
+        encoder=encoder,
+        embed_max_chars=settings.embed_max_chars,
+    )
 
 
 @dataclass
@@ -73,9 +88,11 @@ class Services:
     stale: set[str] = field(default_factory=lambda: {"dedup", "events"})
     # SQLite wants one writer thread; the model gets its own so the event loop stays free.
     db_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-db"))
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-db")
+    )
     model_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-model"))
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-model")
+    )
     _encoder_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def in_db(self, work: Callable[..., T], *args: Any) -> T:
@@ -94,8 +111,9 @@ class Services:
                 return await self.in_db(work, *args)
             except StoreUnavailable as exc:
                 attempt += 1
-                log.warning("store unavailable (attempt %d, retrying in %.1fs): %s",
-                            attempt, delay, exc)
+                log.warning(
+                    "store unavailable (attempt %d, retrying in %.1fs): %s", attempt, delay, exc
+                )
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, 30.0)
 
@@ -104,8 +122,10 @@ class Services:
             if self.encoder is None:
                 log.info("loading the model %r", self.settings.model)
                 self.encoder = await self.in_model(
-                    partial(load_encoder, self.settings.model,
-                            batch_size=self.settings.embed_batch_size))
+                    partial(
+                        load_encoder, self.settings.model, batch_size=self.settings.embed_batch_size
+                    )
+                )
         return self.encoder
 
     async def dedup_stage(self) -> DedupStage:

@@ -6,6 +6,7 @@ consumed and committed. Production uses Apache Kafka (see docker-compose.yml).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -45,16 +46,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 def _die_with_parent() -> None:
     # Linux: the broker gets SIGTERM when the process that started it dies, even by SIGKILL.
     PR_SET_PDEATHSIG = 1
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
     os.setpgrp()  # and Ctrl-C in the terminal reaches only the parent, which stops it in order
 
 
 class EmbeddedBroker:
-    def __init__(self, host: str = "127.0.0.1", port: int = 9092,
-                 log_path: Path | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 9092, log_path: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.log_path = log_path or Path(tempfile.gettempdir()) / f"wirewatch-broker-{port}.log"
@@ -80,9 +80,17 @@ class EmbeddedBroker:
         url = f"tcp://{self.host}:{self.port}"
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
-                [broker_binary(), "broker", "--listener-url", url,
-                 "--advertised-listener-url", url],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    broker_binary(),
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + timeout
@@ -93,8 +101,9 @@ class EmbeddedBroker:
                 return self
             time.sleep(0.05)
         self.stop()
-        raise BrokerError(f"the embedded broker did not listen within {timeout:.0f}s; "
-                          f"see {self.log_path}")
+        raise BrokerError(
+            f"the embedded broker did not listen within {timeout:.0f}s; see {self.log_path}"
+        )
 
     def stop(self, timeout: float = 5.0) -> None:
         process, self._process = self._process, None
@@ -110,6 +119,10 @@ class EmbeddedBroker:
     def __enter__(self) -> EmbeddedBroker:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

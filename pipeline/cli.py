@@ -26,13 +26,18 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _opt_servers(f: Any) -> Any:
-    return click.option("--bootstrap-servers", help="Kafka bootstrap servers "
-                        "[env WIREWATCH_BOOTSTRAP_SERVERS; default: the embedded broker]")(f)
+    return click.option(
+        "--bootstrap-servers",
+        help="Kafka bootstrap servers "
+        "[env WIREWATCH_BOOTSTRAP_SERVERS; default: the embedded broker]",
+    )(f)
 
 
 def _opt_database(f: Any) -> Any:
-    return click.option("--database-url", help="SQLAlchemy URL [env WIREWATCH_DATABASE_URL; "
-                        "default sqlite:///wirewatch.db]")(f)
+    return click.option(
+        "--database-url",
+        help="SQLAlchemy URL [env WIREWATCH_DATABASE_URL; default sqlite:///wirewatch.db]",
+    )(f)
 
 
 @click.group()
@@ -48,8 +53,12 @@ def main() -> None:
 @click.option("--broker-port", type=int, help="port of the embedded broker [9092]")
 @click.option("--web-port", type=int, help="the worker's web port (/metrics) [6066]")
 @click.option("--app-id", help="consumer group and internal topic prefix [wirewatch]")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
 def run(log_level: str, **overrides: Any) -> None:
     """Run a worker (and the embedded broker when no bootstrap servers are set)."""
     from pipeline.worker import run_worker
@@ -69,8 +78,10 @@ def broker(port: int | None, host: str | None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with EmbeddedBroker(settings.broker_host, settings.broker_port) as embedded:
-        click.echo(f"embedded broker listening on {embedded.bootstrap_servers} (memory only; "
-                   f"log {embedded.log_path}); Ctrl-C stops it")
+        click.echo(
+            f"embedded broker listening on {embedded.bootstrap_servers} (memory only; "
+            f"log {embedded.log_path}); Ctrl-C stops it"
+        )
         while not stop.wait(0.5):
             if not embedded.running:
                 raise click.ClickException(f"the broker exited; see {embedded.log_path}")
@@ -89,9 +100,11 @@ def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
     if feed != "-" and not Path(feed).exists():
         raise click.BadParameter(f"no such file: {feed}", param_hint="FEED")
     report = produce(load_settings(**overrides), feed, show_progress=not quiet)
-    click.echo(f"sent {report.sent} messages" + (f", {report.failed} failed" if report.failed
-                                                  else "")
-               + (f", skipped {report.blank} blank lines" if report.blank else ""))
+    click.echo(
+        f"sent {report.sent} messages"
+        + (f", {report.failed} failed" if report.failed else "")
+        + (f", skipped {report.blank} blank lines" if report.blank else "")
+    )
     if report.failed:
         sys.exit(1)
 
@@ -118,8 +131,11 @@ def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
 @main.command()
 @_opt_database
 @click.option("--model", help="minilm (bundled), hashing, a model directory or name")
-@click.option("--feed", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="a JSON Lines feed instead of the bundled sample")
+@click.option(
+    "--feed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a JSON Lines feed instead of the bundled sample",
+)
 def demo(feed: Path | None, **overrides: Any) -> None:
     """Start everything on embedded defaults, ingest the sample feed, print the events."""
     from pipeline.demo import run_demo

@@ -14,7 +14,7 @@ from pipeline.dedup import NearDuplicateIndex
 from pipeline.errors import InvalidArticle
 from pipeline.fingerprint import Fingerprint, Fingerprinter
 from pipeline.store import FingerprintRow, Store
-from pipeline.validate import Limits, parse_article
+from pipeline.validate import DEFAULT_LIMITS, Limits, parse_article
 from schemas.messages import DeadLetter, Deduped
 from schemas.tables import fingerprints
 
@@ -45,7 +45,7 @@ class DedupStage:
         index: NearDuplicateIndex,
         fingerprinter: Fingerprinter,
         *,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         window: timedelta = timedelta(hours=72),
     ) -> None:
         self.store = store

@@ -50,12 +50,18 @@ def run_demo(settings: Settings, feed: Path | None = None, timeout_s: float = 30
     store.create_schema()
     with EmbeddedBroker(settings.broker_host, port) as broker:
         settings = settings.model_copy(update={"bootstrap_servers": broker.bootstrap_servers})
-        console.print(f"[bold]embedded broker[/bold] on {broker.bootstrap_servers}; "
-                      f"store {settings.database}; model {settings.model}")
+        console.print(
+            f"[bold]embedded broker[/bold] on {broker.bootstrap_servers}; "
+            f"store {settings.database}; model {settings.model}"
+        )
         env = {**os.environ, **settings_env(settings)}
         with open(log_path, "wb") as log:
-            worker = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run"], env=env,
-                                      stdout=log, stderr=subprocess.STDOUT)
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "pipeline.cli", "run"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             console.print(f"[bold]worker[/bold] started (pid {worker.pid}, log {log_path})")
             report = ingest(settings, feed)
@@ -71,21 +77,32 @@ def run_demo(settings: Settings, feed: Path | None = None, timeout_s: float = 30
     return 0
 
 
-def _wait_until_stored(store: Store, ids: set[str], worker: subprocess.Popen[bytes],
-                       log_path: Path, timeout_s: float, console: Console) -> None:
+def _wait_until_stored(
+    store: Store,
+    ids: set[str],
+    worker: subprocess.Popen[bytes],
+    log_path: Path,
+    timeout_s: float,
+    console: Console,
+) -> None:
     deadline = time.monotonic() + timeout_s
     with console.status("") as status:
         while True:
             stored = len(store.stored_articles(ids))
-            status.update(f"processing: {stored}/{len(ids)} articles stored "
-                          "(the first batch waits for the model to load)")
+            status.update(
+                f"processing: {stored}/{len(ids)} articles stored "
+                "(the first batch waits for the model to load)"
+            )
             if stored == len(ids):
                 console.print(f"[bold]stored[/bold] {stored}/{len(ids)} articles")
                 return
             if worker.poll() is not None:
-                raise WirewatchError(f"the worker exited with code {worker.returncode}; "
-                                     f"see {log_path}")
+                raise WirewatchError(
+                    f"the worker exited with code {worker.returncode}; see {log_path}"
+                )
             if time.monotonic() > deadline:
-                raise WirewatchError(f"only {stored}/{len(ids)} articles stored after "
-                                     f"{timeout_s:.0f}s; see {log_path}")
+                raise WirewatchError(
+                    f"only {stored}/{len(ids)} articles stored after "
+                    f"{timeout_s:.0f}s; see {log_path}"
+                )
             time.sleep(0.5)

@@ -81,10 +81,10 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def containment(jaccard_estimate: float, size_a: int, size_b: int) -> float:
-    """Estimated share of the smaller set found in the larger: |A∩B| / min(|A|, |B|).
+    """Estimated share of the smaller set found in the larger: |A & B| / min(|A|, |B|).
 
-    From J = |A∩B| / |A∪B| and |A∪B| = |A| + |B| - |A∩B| follows
-    |A∩B| = J (|A| + |B|) / (1 + J).
+    From J = |A & B| / |A | B| and |A | B| = |A| + |B| - |A & B| follows
+    |A & B| = J (|A| + |B|) / (1 + J).
     """
     smaller = min(size_a, size_b)
     if smaller == 0:

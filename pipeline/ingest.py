@@ -58,9 +58,13 @@ def ingest(settings: Settings, path: Path | str, *, show_progress: bool = True) 
     sent = failed = blank = 0
     futures = []
     progress = Progress(
-        TextColumn("ingest"), BarColumn(), TaskProgressColumn(),
-        TextColumn("{task.fields[sent]} messages"), TimeRemainingColumn(),
-        disable=not show_progress, transient=False,
+        TextColumn("ingest"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[sent]} messages"),
+        TimeRemainingColumn(),
+        disable=not show_progress,
+        transient=False,
     )
     stream = sys.stdin.buffer if from_stdin else open(path, "rb")  # noqa: SIM115
     try:
@@ -71,8 +75,9 @@ def ingest(settings: Settings, path: Path | str, *, show_progress: bool = True) 
                 if not line.strip():
                     blank += 1
                     continue
-                futures.append(producer.send(settings.topic_articles, key=article_key(line),
-                                             value=line))
+                futures.append(
+                    producer.send(settings.topic_articles, key=article_key(line), value=line)
+                )
                 sent += 1
                 progress.update(task, sent=sent)
             producer.flush()

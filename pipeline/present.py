@@ -16,10 +16,14 @@ def print_events(events: list[dict[str, Any]], console: Console | None = None) -
     for event in events:
         table = Table(
             title=f"[bold]{event['headline']}[/bold]",
-            caption=(f"{event['event_id']} · {event['article_count']} articles "
-                     f"({event['duplicate_count']} copies) · {event['source_count']} sources · "
-                     f"{event['first_seen'][:16]} → {event['last_seen'][:16]}"),
-            title_justify="left", caption_justify="left", expand=False,
+            caption=(
+                f"{event['event_id']} · {event['article_count']} articles "
+                f"({event['duplicate_count']} copies) · {event['source_count']} sources · "
+                f"{event['first_seen'][:16]} → {event['last_seen'][:16]}"
+            ),
+            title_justify="left",
+            caption_justify="left",
+            expand=False,
         )
         table.add_column("published", no_wrap=True)
         table.add_column("source")

@@ -45,8 +45,11 @@ def admin_client(settings: Settings, timeout_s: float = 10.0) -> KafkaAdminClien
             request_timeout_ms=int(timeout_s * 1000),
         )
     except KafkaError:
-        hint = (" Start one with `wirewatch run` (or `wirewatch broker`) in another terminal."
-                if settings.embedded_broker else "")
+        hint = (
+            " Start one with `wirewatch run` (or `wirewatch broker`) in another terminal."
+            if settings.embedded_broker
+            else ""
+        )
         raise BrokerError(f"no Kafka broker answers at {settings.kafka_servers}.{hint}") from None
 
 
@@ -61,8 +64,9 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
             count = existing.get(spec.name)
             if count is None:
                 try:
-                    admin.create_topics([NewTopic(spec.name, spec.partitions,
-                                                  settings.replication_factor)])
+                    admin.create_topics(
+                        [NewTopic(spec.name, spec.partitions, settings.replication_factor)]
+                    )
                     created.append(spec.name)
                 except TopicAlreadyExistsError:
                     pass  # another worker created it meanwhile
@@ -72,8 +76,12 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
                     f"{spec.partitions}; delete it or change WIREWATCH_APP_ID"
                 )
             elif count != spec.partitions:
-                log.warning("topic %s has %d partitions (setting: %d); keeping it",
-                            spec.name, count, spec.partitions)
+                log.warning(
+                    "topic %s has %d partitions (setting: %d); keeping it",
+                    spec.name,
+                    count,
+                    spec.partitions,
+                )
         return created
     except KafkaError as exc:
         raise BrokerError(f"cannot create topics on {settings.kafka_servers}: {exc}") from exc

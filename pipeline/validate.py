@@ -20,7 +20,10 @@ class Limits:
     max_future: timedelta = timedelta(days=1)
 
 
-def parse_article(raw: bytes, received_at: datetime, limits: Limits = Limits()) -> Article:
+DEFAULT_LIMITS = Limits()
+
+
+def parse_article(raw: bytes, received_at: datetime, limits: Limits = DEFAULT_LIMITS) -> Article:
     """Validate one message. Raises InvalidArticle with a reason code and a readable detail."""
     if len(raw) > limits.max_message_bytes:
         raise InvalidArticle(

@@ -33,8 +33,11 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     broker = None
     if settings.embedded_broker:
         broker = EmbeddedBroker(settings.broker_host, settings.broker_port).start()
-        log.warning("embedded broker listening on %s (memory only; log: %s)",
-                    broker.bootstrap_servers, broker.log_path)
+        log.warning(
+            "embedded broker listening on %s (memory only; log: %s)",
+            broker.bootstrap_servers,
+            broker.log_path,
+        )
         settings = settings.model_copy(update={"bootstrap_servers": broker.bootstrap_servers})
     try:
         ensure_topics(settings)

@@ -154,7 +154,9 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-            raise AssertionError(f"worker did not stop within {timeout}s; log {self.log_path}")
+            raise AssertionError(
+                f"worker did not stop within {timeout}s; log {self.log_path}"
+            ) from None
 
     def kill(self) -> None:
         self.process.kill()
@@ -170,7 +172,10 @@ def spawn_worker(settings: Settings, log_path: Path, *extra_args: str) -> Worker
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "pipeline.cli", "run", *extra_args],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
     return WorkerProcess(process, log_path)
 
@@ -192,15 +197,22 @@ def start_worker(request: pytest.FixtureRequest) -> Iterator[Callable[..., Worke
             worker.kill()
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 120.0, interval: float = 0.25,
-             message: str = "condition", worker: WorkerProcess | None = None) -> Any:
+def wait_for(
+    predicate: Callable[[], Any],
+    timeout: float = 120.0,
+    interval: float = 0.25,
+    message: str = "condition",
+    worker: WorkerProcess | None = None,
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if worker is not None and not worker.alive():
-            raise AssertionError(f"worker exited while waiting for {message}:\n{worker.log()[-3000:]}")
+            raise AssertionError(
+                f"worker exited while waiting for {message}:\n{worker.log()[-3000:]}"
+            )
         if time.monotonic() > deadline:
             log = worker.log()[-3000:] if worker else ""
             raise AssertionError(f"timed out after {timeout}s waiting for {message}\n{log}")
@@ -212,8 +224,11 @@ def consume_all(servers: str, topic: str, idle_s: float = 2.0) -> list[Any]:
     from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=servers.split(","), auto_offset_reset="earliest",
-        enable_auto_commit=False, consumer_timeout_ms=int(idle_s * 1000),
+        topic,
+        bootstrap_servers=servers.split(","),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=int(idle_s * 1000),
         group_id=None,
     )
     values = []

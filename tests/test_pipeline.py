@@ -33,8 +33,8 @@ from tests.conftest import (
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
-SEED_IDS = {json.loads(line)["id"] for line in
-            (Path(__file__).parent.parent / "pipeline/data/seed_articles.jsonl").read_text().splitlines()}
+SEED_FILE = Path(__file__).parent.parent / "pipeline" / "data" / "seed_articles.jsonl"
+SEED_IDS = {json.loads(line)["id"] for line in feed_lines(SEED_FILE)}
 FEED = [json.loads(line) for line in feed_lines(bundled_feed())]
 COPIES = {a["id"]: a["wire_copy_of"] for a in FEED if "wire_copy_of" in a}
 NOT_JSON = b'{"id": "broken-1", "source": "x", "body": "unterminated'
@@ -59,8 +59,9 @@ def _counts(store: Store) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def run(request: pytest.FixtureRequest, kafka_servers: str,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+def run(
+    request: pytest.FixtureRequest, kafka_servers: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Run]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'wirewatch.db'}"
     else:
@@ -72,17 +73,33 @@ def run(request: pytest.FixtureRequest, kafka_servers: str,
     try:
         lines = feed_lines(bundled_feed())
         produce(settings, [*lines, NOT_JSON, NO_BODY])
-        wait_for(lambda: store.count(articles) == len(lines) if _has_schema(store) else False,
-                 timeout=240, message="the feed to be stored", worker=worker)
+        wait_for(
+            lambda: store.count(articles) == len(lines) if _has_schema(store) else False,
+            timeout=240,
+            message="the feed to be stored",
+            worker=worker,
+        )
         before = _counts(store)
         updates_before = len(consume_all(kafka_servers, settings.topic_updates))
         # Double delivery: the whole feed again. Nothing may change.
         produce(settings, lines)
-        wait_for(lambda: len(consume_all(kafka_servers, f"{settings.app_id}.embedded", 1.0))
-                 >= 2 * len(lines), timeout=120, message="the replay to pass", worker=worker)
-        wait_for(lambda: store.pending_outbox().update_seqs == [] and
-                 len(consume_all(kafka_servers, settings.topic_updates)) >= updates_before,
-                 message="the outbox to drain", worker=worker)
+        wait_for(
+            lambda: (
+                len(consume_all(kafka_servers, f"{settings.app_id}.embedded", 1.0))
+                >= 2 * len(lines)
+            ),
+            timeout=120,
+            message="the replay to pass",
+            worker=worker,
+        )
+        wait_for(
+            lambda: (
+                store.pending_outbox().update_seqs == []
+                and len(consume_all(kafka_servers, settings.topic_updates)) >= updates_before
+            ),
+            message="the outbox to drain",
+            worker=worker,
+        )
         yield Run(
             settings=settings,
             store=store,
@@ -141,8 +158,11 @@ def test_distractor_events_stay_apart(run: Run) -> None:
     seed = _event_of(run, next(iter(SEED_IDS)))
     assert len({heat["event_id"], tour["event_id"], seed["event_id"]}) == 3
     assert {a["id"] for a in tour["articles"]} == {"tour-depart-1", "tour-depart-2"}
-    assert {a["id"] for a in heat["articles"]} == {"canicule-meteo-1", "canicule-societe-2",
-                                                   "canicule-copy-3"}
+    assert {a["id"] for a in heat["articles"]} == {
+        "canicule-meteo-1",
+        "canicule-societe-2",
+        "canicule-copy-3",
+    }
     assert len(run.clusters) == 3
 
 
