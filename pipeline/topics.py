@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import NoReturn
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from pipeline.broker import port_open
 from pipeline.errors import BrokerError, ConfigurationError
 from pipeline.settings import Settings
 
@@ -38,6 +40,9 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 
 def admin_client(settings: Settings, timeout_s: float = 10.0) -> KafkaAdminClient:
+    servers = settings.kafka_servers.split(",")
+    if not any(port_open(*_host_port(server), timeout=2.0) for server in servers):
+        _no_broker(settings)  # fail fast: the client alone would retry for half a minute
     try:
         return KafkaAdminClient(
             bootstrap_servers=settings.kafka_servers.split(","),
@@ -45,12 +50,23 @@ def admin_client(settings: Settings, timeout_s: float = 10.0) -> KafkaAdminClien
             request_timeout_ms=int(timeout_s * 1000),
         )
     except KafkaError:
-        hint = (
-            " Start one with `wirewatch run` (or `wirewatch broker`) in another terminal."
-            if settings.embedded_broker
-            else ""
-        )
-        raise BrokerError(f"no Kafka broker answers at {settings.kafka_servers}.{hint}") from None
+        _no_broker(settings)
+
+
+def _no_broker(settings: Settings) -> NoReturn:
+    hint = (
+        " Start one with `wirewatch run` (or `wirewatch broker`) in another terminal."
+        if settings.embedded_broker
+        else ""
+    )
+    raise BrokerError(f"no Kafka broker answers at {settings.kafka_servers}.{hint}")
+
+
+def _host_port(server: str) -> tuple[str, int]:
+    host, colon, port = server.strip().rpartition(":")
+    if not colon or not port.isdigit():
+        return server.strip(), 9092
+    return host.strip("[]") or "localhost", int(port)
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:

@@ -1,0 +1,48 @@
+"""The live event index on hand-made vectors: join above the threshold, open below it,
+forget events that left the live window, restore from stored members."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from pipeline.clustering import ClusterConfig, ClusterItem, EventIndex, event_id_for
+
+T0 = datetime(2025, 7, 3, tzinfo=UTC)
+
+
+def _item(id: str, vector: list[float], hours: float = 0) -> ClusterItem:
+    v = np.array(vector, dtype=np.float32)
+    return ClusterItem(id, v / np.linalg.norm(v), T0 + timedelta(hours=hours))
+
+
+def test_join_the_nearest_event_above_the_threshold() -> None:
+    index = EventIndex(ClusterConfig(threshold=0.8))
+    a = index.assign(_item("a", [1, 0, 0]))
+    b = index.assign(_item("b", [0, 1, 0]))
+    c = index.assign(_item("c", [0.95, 0.1, 0]))
+    assert a.created and b.created and not c.created
+    assert a.event_id == event_id_for("a") and c.event_id == a.event_id
+    assert c.similarity is not None and c.similarity > 0.8
+    d = index.assign(_item("d", [0.6, 0.6, 0.5]))
+    assert d.created
+
+
+def test_evicted_events_are_not_joined() -> None:
+    index = EventIndex(ClusterConfig(threshold=0.8))
+    a = index.assign(_item("a", [1, 0, 0]))
+    index.assign(_item("b", [0, 1, 0], hours=10))
+    assert index.evict_before(T0 + timedelta(hours=5)) == [a.event_id]
+    assert index.assign(_item("c", [1, 0, 0], hours=11)).created
+
+
+def test_restore_rebuilds_the_same_decisions() -> None:
+    live = EventIndex(ClusterConfig(threshold=0.8))
+    items = [_item("a", [1, 0, 0]), _item("b", [0.9, 0.2, 0]), _item("c", [0, 1, 0])]
+    placed = {i.article_id: live.assign(i).event_id for i in items}
+    restored = EventIndex(ClusterConfig(threshold=0.8))
+    for item in items:
+        restored.restore(placed[item.article_id], item)
+    probe = _item("d", [0.92, 0.15, 0.05])
+    assert restored.assign(probe).event_id == live.assign(probe).event_id == placed["a"]
