@@ -46,6 +46,13 @@ def docker_available() -> bool:
         return False
 
 
+def pytest_report_header() -> str:
+    if docker_available():
+        return "wirewatch backends: Kafka and PostgreSQL testcontainers (Docker engine found)"
+    url = os.environ.get("WIREWATCH_TEST_DATABASE_URL", DEFAULT_PG)
+    return f"wirewatch backends: embedded Tansu broker, PostgreSQL at {url} (no Docker engine)"
+
+
 @pytest.fixture(scope="session")
 def use_docker() -> bool:
     return docker_available()
@@ -54,7 +61,7 @@ def use_docker() -> bool:
 @pytest.fixture(scope="session")
 def kafka_servers(use_docker: bool) -> Iterator[str]:
     if use_docker:
-        from testcontainers.kafka import KafkaContainer
+        from testcontainers.community.kafka import KafkaContainer
 
         with KafkaContainer().with_kraft() as kafka:
             yield kafka.get_bootstrap_server()
@@ -66,7 +73,7 @@ def kafka_servers(use_docker: bool) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def pg_server_url(use_docker: bool) -> Iterator[str]:
     if use_docker:
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.community.postgres import PostgresContainer
 
         with PostgresContainer("postgres:16-alpine", driver="psycopg") as pg:
             yield pg.get_connection_url()
