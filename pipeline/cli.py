@@ -53,6 +53,14 @@ def main() -> None:
 @click.option("--broker-port", type=int, help="port of the embedded broker [9092]")
 @click.option("--web-port", type=int, help="the worker's web port (/metrics) [6066]")
 @click.option("--app-id", help="consumer group and internal topic prefix [wirewatch]")
+@click.option("--topic-articles", help="input topic [articles]")
+@click.option("--topic-updates", help="output topic of event changes [event-updates]")
+@click.option("--topic-alerts", help="alerts topic [alerts]")
+@click.option("--topic-dlq", help="dead-letter topic [articles.dlq]")
+@click.option("--work-partitions", type=int, help="partitions of the embedding stage [1]")
+@click.option("--event-threshold", type=float, help="similarity needed to join an event")
+@click.option("--live-window-h", type=float, help="hours an event stays open [72]")
+@click.option("--dup-jaccard", type=float, help="Jaccard similarity of a copy [0.5]")
 @click.option(
     "--log-level",
     default="info",
