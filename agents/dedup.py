@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 
 from agents import ack_all, produced_at, send_all
+from pipeline import metrics
 from pipeline.app import Services, Topics, now
 from pipeline.dedup_stage import Incoming
 
@@ -41,4 +42,5 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
                     for f in plan.forward
                 ]
             )
+            metrics.observe_dedup(plan)
             await ack_all(stream, events)

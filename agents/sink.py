@@ -6,6 +6,7 @@ from __future__ import annotations
 import faust
 
 from agents import ack_all, send_all
+from pipeline import metrics
 from pipeline.app import Services, Topics, now
 from schemas.messages import Embedded
 
@@ -36,4 +37,5 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
             plan = await services.durably(stage.plan, batch, now())
             await services.durably(stage.save, plan)
             await publish_outbox()
+            metrics.observe_events(plan)
             await ack_all(stream, events)

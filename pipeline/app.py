@@ -23,6 +23,7 @@ from pipeline.encoder import Encoder, load_encoder
 from pipeline.errors import StoreUnavailable
 from pipeline.event_stage import EventStage
 from pipeline.fingerprint import FingerprintConfig, Fingerprinter
+from pipeline.metrics import TimedEncoder, exposition, observe_lag
 from pipeline.settings import Settings
 from pipeline.store import Store
 from pipeline.validate import Limits
@@ -126,6 +127,7 @@ class Services:
                         load_encoder, self.settings.model, batch_size=self.settings.embed_batch_size
                     )
                 )
+                self.encoder = TimedEncoder(self.encoder)  # batch times for /metrics
         return self.encoder
 
     async def dedup_stage(self) -> DedupStage:
@@ -190,9 +192,18 @@ def create_app(settings: Settings, store: Store | None = None) -> tuple[faust.Ap
         if settings.topic_embedded in topics_assigned:
             services.stale.add("events")
 
-    from agents import cluster, dedup, sink
+    @app.page("/metrics")
+    async def _metrics(web: Any, request: Any) -> Any:
+        observe_lag(
+            app.consumer.assignment(), app.monitor.tp_end_offsets, app.monitor.tp_committed_offsets
+        )
+        body, content_type = exposition()
+        return web.bytes(body, headers={"Content-Type": content_type})
+
+    from agents import cluster, dedup, notify, sink
 
     dedup.attach(app, topics, services)
     cluster.attach(app, topics, services)
     sink.attach(app, topics, services)
+    notify.attach(app, topics, services)
     return app, services

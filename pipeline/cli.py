@@ -151,6 +151,21 @@ def demo(feed: Path | None, **overrides: Any) -> None:
     sys.exit(run_demo(load_settings(**overrides), feed))
 
 
+@main.command()
+@_opt_servers
+@_opt_database
+@click.option("--port", "dashboard_port", type=int, help="port of the page [8080]")
+@click.option("--host", "dashboard_host", help="address to listen on [127.0.0.1]")
+def dashboard(**overrides: Any) -> None:
+    """Serve the live dashboard of the event clusters (from the store, then live)."""
+    from pipeline.dashboard import run_dashboard
+    from pipeline.logs import configure
+
+    settings = load_settings(**overrides)
+    configure(settings.log_format)
+    run_dashboard(settings)
+
+
 def entry() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -7,6 +7,7 @@ pipeline on one machine (embedded broker, SQLite file, bundled model).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,10 +67,37 @@ class Settings(BaseSettings):
     batch_max: int = Field(64, ge=1)
     batch_wait_s: float = Field(0.5, gt=0)
 
+    # --- The newsroom's side: dashboard, webhook alerts, logs (issue 6) -----------------
+    # `wirewatch dashboard`: the live page; it keeps this many events, most active first.
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(8080, ge=1, le=65535)
+    dashboard_max_events: int = Field(200, ge=1)
+    # Log lines: "logfmt" (key=value, readable) or "json" (one object per line).
+    log_format: Literal["logfmt", "json"] = "logfmt"
+    # Webhook alerts, POSTed by the workers when webhook_url is set. Triggers (comma-
+    # separated): new_event, source_joined, threshold (the event reaches
+    # webhook_source_threshold sources). Keywords match the headline, sources the source
+    # that joined; empty means no filter. Alerts of one event within webhook_min_interval_s
+    # of its last POST wait and go out together in the next one.
+    webhook_url: SecretStr | None = None
+    webhook_triggers: str = "source_joined"
+    webhook_source_threshold: int = Field(3, ge=2)
+    webhook_keywords: str = ""
+    webhook_sources: str = ""
+    webhook_min_interval_s: float = Field(60.0, ge=0)
+    webhook_timeout_s: float = Field(10.0, gt=0)
+    webhook_max_attempts: int = Field(8, ge=1)
+    webhook_retry_base_s: float = Field(2.0, gt=0)
+
     @field_validator("bootstrap_servers")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def embedded_broker(self) -> bool:

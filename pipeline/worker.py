@@ -10,6 +10,7 @@ import faust
 
 from pipeline.app import create_app
 from pipeline.broker import EmbeddedBroker
+from pipeline.logs import logging_config
 from pipeline.settings import Settings
 from pipeline.store import Store
 from pipeline.topics import ensure_topics
@@ -45,7 +46,12 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         store.create_schema()
         app, _ = create_app(settings, store)
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+        worker = faust.Worker(
+            app,
+            loglevel=loglevel,
+            quiet=True,
+            logging_config=logging_config(settings.log_format, loglevel),
+        )
         worker.execute_from_commandline()
     finally:
         if broker is not None:

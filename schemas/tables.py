@@ -128,3 +128,26 @@ fingerprints = Table(
     Column("content_hash", String(32), nullable=False),
     Column("published_at", UTCDateTime, nullable=False, index=True),
 )
+
+# Webhook alerts: one row per alert id, so a redelivered alert is never POSTed twice. Rows
+# wait as "pending" until their event's rate limit allows a POST; a worker claims them
+# for a short lease while it sends, then marks them "delivered" or "failed". Alerts the
+# filters leave out are kept as "skipped", with the reason.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("alert_id", String(700), primary_key=True),
+    Column("event_id", String(64), nullable=False, index=True),
+    Column("partition", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("reason", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_until", UTCDateTime),
+    Column("claim", String(64)),
+    Column("delivered_at", UTCDateTime),
+    Column("response_status", Integer),
+    Column("error", Text),
+)

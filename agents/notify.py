@@ -1,0 +1,35 @@
+"""Webhook alerts: queue each alert in the store, then POST what is due (see
+pipeline/webhook.py for why this runs in the workers). Attached only when
+WIREWATCH_WEBHOOK_URL is set."""
+
+from __future__ import annotations
+
+import faust
+
+from agents import ack_all
+from pipeline.app import Services, Topics
+from pipeline.webhook import Incoming, Notifier
+
+POLL_S = 1.0
+
+
+def attach(app: faust.App, topics: Topics, services: Services) -> None:
+    settings = services.settings
+    if settings.webhook_url is None:
+        return
+    notifier = Notifier(settings, services.store, services.durably)
+
+    @app.agent(topics.alerts, name="webhook")
+    async def webhook(stream: faust.StreamT) -> None:
+        async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
+            await notifier.queue(
+                [Incoming(e.message.value or b"", e.message.partition) for e in events]
+            )
+            await ack_all(stream, events)
+
+    @app.timer(POLL_S)
+    async def deliver_webhooks() -> None:
+        held = [
+            tp.partition for tp in app.consumer.assignment() if tp.topic == settings.topic_alerts
+        ]
+        await notifier.deliver_due(held)
