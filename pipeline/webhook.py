@@ -126,22 +126,17 @@ class WebhookOutbox:
                         .limit(limit)
                     ).scalars()
                 )
-                last_posts = (
-                    dict(
-                        conn.execute(
-                            select(deliveries.c.event_id, func.max(deliveries.c.delivered_at))
-                            .where(
-                                deliveries.c.event_id.in_(event_ids),
-                                deliveries.c.status == DELIVERED,
-                            )
-                            .group_by(deliveries.c.event_id)
+                last_posts: dict[str, datetime] = {}
+                if event_ids:
+                    for row in conn.execute(
+                        select(deliveries.c.event_id, func.max(deliveries.c.delivered_at))
+                        .where(
+                            deliveries.c.event_id.in_(event_ids),
+                            deliveries.c.status == DELIVERED,
                         )
-                        .tuples()
-                        .all()
-                    )
-                    if event_ids
-                    else {}
-                )
+                        .group_by(deliveries.c.event_id)
+                    ):
+                        last_posts[row[0]] = row[1]
                 for event_id in event_ids:
                     last = last_posts.get(event_id)
                     if last is not None and last.tzinfo is None:

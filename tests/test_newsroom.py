@@ -15,12 +15,10 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +42,7 @@ from tests.conftest import (
     unique_settings,
     wait_for,
 )
+from tests.receiver import Receiver, receiving
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -80,56 +79,10 @@ READ_PAGE = """() => [...document.querySelectorAll('.event')].map(e => ({
 }))"""
 
 
-# -- a webhook receiver --------------------------------------------------------------------
-
-
-@dataclass
-class Post:
-    at: float
-    status: int
-    body: dict[str, Any]
-
-
-@dataclass
-class Receiver:
-    """A tiny HTTP server that records every POST; it answers the first one with 500."""
-
-    url: str = ""
-    posts: list[Post] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def accepted(self) -> list[Post]:
-        with self.lock:
-            return [p for p in self.posts if p.status == 200]
-
-    def alert_ids(self) -> list[str]:
-        return [a["alert_id"] for p in self.accepted() for a in p.body["alerts"]]
-
-
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[Receiver]:
-    record = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            with record.lock:
-                status = 500 if not record.posts else 200
-                record.posts.append(Post(time.time(), status, body))
-            self.send_response(status)
-            self.end_headers()
-            self.wfile.write(b"ok" if status == 200 else b"try again")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    record.url = f"http://127.0.0.1:{server.server_port}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield record
-    server.shutdown()
-    server.server_close()
+    with receiving(answers=[500]) as record:  # the first POST fails, to be retried
+        yield record
 
 
 # -- processes -----------------------------------------------------------------------------
