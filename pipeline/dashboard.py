@@ -185,6 +185,9 @@ async def follow_updates(settings: Settings, hub: Hub) -> None:
                 "event updates unavailable, retrying",
                 extra={"error": str(exc), "retry_in_s": round(delay, 1)},
             )
+        except Exception as exc:  # a bug or a store error: say so, and keep trying
+            hub.set_status(False, f"error, retrying: {exc}")
+            log.exception("following event updates failed, retrying")
         finally:
             await consumer.stop()
         await asyncio.sleep(delay * random.uniform(0.8, 1.2))
@@ -270,8 +273,11 @@ def create_web_app(settings: Settings, store: Store | None = None) -> web.Applic
     app.router.add_static("/static/", web_root())
 
     async def background(app: web.Application) -> AsyncIterator[None]:
-        await asyncio.to_thread(create_schema, store)
-        await hub.load_from_store()  # the page has the store's state even with no broker
+        try:
+            await asyncio.to_thread(create_schema, store)
+            await hub.load_from_store()  # the page has the store's state even with no broker
+        except Exception:
+            log.exception("cannot read the store yet; the page stays empty until it answers")
         task = asyncio.create_task(follow_updates(settings, hub))
         yield
         task.cancel()
