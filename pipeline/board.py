@@ -9,6 +9,7 @@ orders them: an older update never overwrites a newer headline or source list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -166,13 +167,22 @@ class Board:
 
     def apply(self, update: EventUpdate) -> EventView | None:
         """Take one update in; the event's view when it changed, None for a repeat."""
-        view = self._events.get(update.event_id)
-        if view is None:
-            view = self._events[update.event_id] = EventView(update.event_id)
-        if not view.apply(update, self.max_timeline):
-            return None
+        changed = self.apply_all([update])
+        return self._events.get(update.event_id) if changed else None
+
+    def apply_all(self, updates: Iterable[EventUpdate]) -> set[str]:
+        """Take updates in, then drop the least active events if the board is over full
+        (only then: an event's history must not be dropped before its newest update).
+        Returns the ids of the events that changed and are still on the board."""
+        changed = set()
+        for update in updates:
+            view = self._events.get(update.event_id)
+            if view is None:
+                view = self._events[update.event_id] = EventView(update.event_id)
+            if view.apply(update, self.max_timeline):
+                changed.add(update.event_id)
         self._drop_inactive()
-        return view if update.event_id in self._events else None
+        return {event_id for event_id in changed if event_id in self._events}
 
     def events(self) -> list[EventView]:
         """Most recent activity first."""

@@ -70,8 +70,7 @@ class Hub:
     async def load_from_store(self) -> None:
         updates = await asyncio.to_thread(recent_updates, self.store, self.max_events)
         board = Board(self.max_events)
-        for update in updates:
-            board.apply(update)
+        board.apply_all(updates)
         self.board = board
         log.info(
             "board loaded from the store", extra={"events": len(board), "updates": len(updates)}
@@ -79,21 +78,18 @@ class Hub:
         self._broadcast(self._snapshot())
 
     async def apply(self, update: EventUpdate) -> None:
-        changed = False
+        updates = [update]
         if self.board.needs_history(update):
             # An event that fell off the board (or was never on it): its earlier changes
             # are in the store, written before this update was published.
-            for earlier in await asyncio.to_thread(updates_of, self.store, [update.event_id]):
-                changed |= self.board.apply(earlier) is not None
-        changed |= self.board.apply(update) is not None
+            updates = await asyncio.to_thread(updates_of, self.store, [update.event_id])
+            updates.append(update)
+        changed = self.board.apply_all(updates)
         view = self.board.get(update.event_id)
-        if changed and view is not None:  # else a repeat, or an event too old to show
-            self._broadcast(
-                sse(
-                    "event",
-                    {"kind": update.kind, "update_id": update.update_id, "event": view.as_json()},
-                )
-            )
+        if view is None or update.event_id not in changed:
+            return  # a repeat, or an event too old to make the board
+        payload = {"kind": update.kind, "update_id": update.update_id, "event": view.as_json()}
+        self._broadcast(sse("event", payload))
 
     def set_status(self, live: bool, detail: str) -> None:
         if (live, detail) != (self.live, self.detail):

@@ -5,7 +5,7 @@ moves forward, so rate limits and retries are checked without waiting."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -119,8 +119,19 @@ async def in_thread(work: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(work, *args)
 
 
+OPEN_STORES: list[Store] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_stores() -> Iterator[None]:
+    yield
+    while OPEN_STORES:
+        OPEN_STORES.pop().close()
+
+
 def notifier(db_url: str, url: str, clock: Clock, **overrides: Any) -> Notifier:
     store = Store(db_url)
+    OPEN_STORES.append(store)
     store.create_schema()
     settings = Settings(
         database_url=db_url,
