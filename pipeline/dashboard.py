@@ -110,7 +110,14 @@ class Hub:
             self._drop(queue)
 
     def _snapshot(self) -> bytes:
-        return sse("snapshot", {"status": self.status(), "events": self.board.snapshot()})
+        return sse(
+            "snapshot",
+            {
+                "status": self.status(),
+                "max_events": self.max_events,
+                "events": self.board.snapshot(),
+            },
+        )
 
     def _broadcast(self, message: bytes) -> None:
         for queue in list(self._subscribers):

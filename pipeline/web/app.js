@@ -8,6 +8,7 @@ const HOT_MS = 10 * 60 * 1000; // an event changed this recently is marked hot
 
 const events = new Map(); // event_id -> the event's view, as the server sent it
 let lastUpdate = null;
+let maxEvents = 200; // the server's board size, from the snapshot
 
 const $ = (id) => document.getElementById(id);
 
@@ -184,6 +185,11 @@ function upsert(ev, kind) {
   if (oldNode) oldNode.replaceWith(node);
   place(node);
   applyFilter(node);
+  // The server keeps the most active events only: so does the page.
+  for (const stale of ordered().slice(maxEvents)) {
+    events.delete(stale.event_id);
+    list.querySelector(`[data-event-id="${CSS.escape(stale.event_id)}"]`)?.remove();
+  }
 }
 
 function renderAll() {
@@ -239,6 +245,7 @@ function connect() {
   const stream = new EventSource("/api/stream");
   stream.addEventListener("snapshot", (msg) => {
     const data = JSON.parse(msg.data);
+    maxEvents = data.max_events || maxEvents;
     events.clear();
     for (const ev of data.events) events.set(ev.event_id, ev);
     lastUpdate = data.events.length ? data.events[0].last_activity : null;
