@@ -1,22 +1,47 @@
 """The live event index: which open event is this article about, if any?
 
-Online, one pass: each unique article is compared with the events still inside the live
-window and joins the most similar one above the threshold, or opens a new event.
+Online, one pass, bounded state: each unique article is compared with the events still
+inside the live window and joins the best one whose score reaches the threshold, or
+opens a new event. The score of an article for an event blends three kinds of evidence:
+
+    score = (1 - lexical_weight) * cosine(embedding, event centroid)
+            + lexical_weight * TF-IDF cosine(words, event's words)
+            - time_weight * (1 - exp(-|published_at - event's mean time| / time_scale))
+
+Sentence embeddings tell what kind of happening a story is about, but two earthquakes or
+two celebrity rehab stories look alike to them. The words (names, places, numbers),
+weighted by how rare they are in the live stream, tell which one; and a story is far
+more likely to belong to an event whose coverage is happening now than to one from
+days before. The word score is computed for the few best events by embedding and time
+only, which keeps the cost per article bounded.
+
+State is per live event: the embedding sum, the word-vector sum, how many of its
+articles hold each word, the sum of publication times. All of it is rebuilt exactly by
+`restore` from the stored articles (title, body, embedding, published_at).
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
+from pipeline.lexical import DocumentFrequencies, TermVector, term_vector, weighted_cosine
+
 
 @dataclass(frozen=True)
 class ClusterConfig:
+    # Defaults measured on ecbplus_dev.jsonl with `wirewatch eval --sweep` (README, Accuracy).
     threshold: float = 0.55
+    lexical_weight: float = 0.3  # share of the score from word overlap; 0: embeddings only
+    time_weight: float = 0.4  # the most a time gap takes off the score; 0: no time decay
+    time_scale_h: float = 24.0  # a gap this long takes 63% of time_weight
+    candidates: int = 8  # events, best by embedding and time, whose words are compared
 
 
 @dataclass(frozen=True)
@@ -34,25 +59,37 @@ class ClusterItem:
 class Assignment:
     event_id: str
     created: bool
-    similarity: float | None  # to the event joined; None when the article opened it
+    similarity: float | None  # score for the event joined; None when the article opened it
 
 
 @dataclass
 class _LiveEvent:
     event_id: str
     vector_sum: np.ndarray
-    size: int
     last_seen: datetime
+    size: int = 0
+    time_sum: float = 0.0  # of POSIX timestamps, for the mean time
+    terms: TermVector = field(default_factory=dict)  # sum of the members' word vectors
+    term_documents: Counter[str] = field(default_factory=Counter)
     centroid: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.centroid = _unit(self.vector_sum)
 
-    def add(self, embedding: np.ndarray, published_at: datetime) -> None:
-        self.vector_sum = self.vector_sum + embedding
+    @property
+    def mean_time(self) -> float:
+        return self.time_sum / self.size
+
+    def add(self, item: ClusterItem, words: TermVector, first: bool = False) -> None:
+        if not first:
+            self.vector_sum = self.vector_sum + item.embedding
+            self.centroid = _unit(self.vector_sum)
         self.size += 1
-        self.centroid = _unit(self.vector_sum)
-        self.last_seen = max(self.last_seen, published_at)
+        self.time_sum += item.published_at.timestamp()
+        self.last_seen = max(self.last_seen, item.published_at)
+        for term, weight in words.items():
+            self.terms[term] = self.terms.get(term, 0.0) + weight
+        self.term_documents.update(words.keys())
 
 
 def event_id_for(article_id: str) -> str:
@@ -65,6 +102,7 @@ class EventIndex:
         self.config = config
         self._events: dict[str, _LiveEvent] = {}
         self._expiry: list[tuple[datetime, str]] = []  # (last_seen, event_id), lazily updated
+        self._df = DocumentFrequencies()
 
     def __len__(self) -> int:
         return len(self._events)
@@ -73,20 +111,22 @@ class EventIndex:
         return event_id in self._events
 
     def assign(self, item: ClusterItem) -> Assignment:
-        best_id, best_score = self._nearest(item)
+        words = term_vector(item.title, item.body) if self.config.lexical_weight else {}
+        best_id, best_score = self._best(item, words)
         if best_id is not None and best_score >= self.config.threshold:
-            self._join(best_id, item)
+            self._join(best_id, item, words)
             return Assignment(best_id, created=False, similarity=round(best_score, 4))
         event_id = event_id_for(item.article_id)
-        self._open(event_id, item)
+        self._open(event_id, item, words)
         return Assignment(event_id, created=True, similarity=None)
 
     def restore(self, event_id: str, item: ClusterItem) -> None:
         """Put back a stored member of an event (on start, from the store)."""
+        words = term_vector(item.title, item.body) if self.config.lexical_weight else {}
         if event_id in self._events:
-            self._join(event_id, item)
+            self._join(event_id, item, words)
         else:
-            self._open(event_id, item)
+            self._open(event_id, item, words)
 
     def evict_before(self, cutoff: datetime) -> list[str]:
         """Drop the events not seen since the cutoff; returns their ids."""
@@ -100,26 +140,50 @@ class EventIndex:
                 heapq.heappush(self._expiry, (event.last_seen, event_id))
                 continue
             del self._events[event_id]
+            self._df.remove(event.term_documents, event.size)
             evicted.append(event_id)
         return evicted
 
-    def _nearest(self, item: ClusterItem) -> tuple[str | None, float]:
+    def _best(self, item: ClusterItem, words: TermVector) -> tuple[str | None, float]:
         if not self._events:
-            return None, -1.0
+            return None, -math.inf
+        config = self.config
         ids = list(self._events)
-        centroids = np.stack([self._events[i].centroid for i in ids])
-        scores = centroids @ item.embedding
-        best = int(np.argmax(scores))
-        return ids[best], float(scores[best])
-
-    def _open(self, event_id: str, item: ClusterItem) -> None:
-        self._events[event_id] = _LiveEvent(
-            event_id, item.embedding.astype(np.float32).copy(), 1, item.published_at
+        events = [self._events[i] for i in ids]
+        scores = (1.0 - config.lexical_weight) * (
+            np.stack([e.centroid for e in events]) @ item.embedding
         )
+        if config.time_weight:
+            gaps_h = np.abs(item.published_at.timestamp() - np.array([e.mean_time for e in events]))
+            gaps_h /= 3600.0
+            scores -= config.time_weight * (1.0 - np.exp(-gaps_h / config.time_scale_h))
+        if not (config.lexical_weight and words):
+            best = int(np.argmax(scores))
+            return ids[best], float(scores[best])
+        # Word overlap adds at most lexical_weight: compare words only with the few best
+        # events so far, and stop as soon as none of the rest could still win.
+        best_id, best_score = None, -math.inf
+        for n in np.argsort(-scores)[: config.candidates]:
+            ceiling = float(scores[n]) + config.lexical_weight
+            if ceiling < config.threshold or ceiling <= best_score:
+                break
+            score = float(scores[n]) + config.lexical_weight * weighted_cosine(
+                words, events[n].terms, self._df
+            )
+            if score > best_score:
+                best_id, best_score = ids[n], score
+        return best_id, best_score
+
+    def _open(self, event_id: str, item: ClusterItem, words: TermVector) -> None:
+        event = _LiveEvent(event_id, item.embedding.astype(np.float32).copy(), item.published_at)
+        event.add(item, words, first=True)
+        self._events[event_id] = event
+        self._df.add(words.keys())
         heapq.heappush(self._expiry, (item.published_at, event_id))
 
-    def _join(self, event_id: str, item: ClusterItem) -> None:
-        self._events[event_id].add(item.embedding, item.published_at)
+    def _join(self, event_id: str, item: ClusterItem, words: TermVector) -> None:
+        self._events[event_id].add(item, words)
+        self._df.add(words.keys())
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
