@@ -66,7 +66,15 @@ def build_dedup_stage(settings: Settings, store: Store) -> DedupStage:
 
 
 def build_event_stage(settings: Settings, store: Store, encoder: Encoder | None) -> EventStage:
-    index = EventIndex(ClusterConfig(threshold=settings.event_threshold))
+    index = EventIndex(
+        ClusterConfig(
+            threshold=settings.event_threshold,
+            lexical_weight=settings.event_lexical_weight,
+            time_weight=settings.event_time_weight,
+            time_scale_h=settings.event_time_scale_h,
+            candidates=settings.event_candidates,
+        )
+    )
     return EventStage(
         store,
         index,
