@@ -13,7 +13,7 @@ check by hand. Every item of the gold mapping must be in the predicted one.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import asdict, dataclass
 
 
@@ -80,14 +80,3 @@ def duplicate_pairs(gold: Mapping[str, str | None], predicted: Mapping[str, str 
     """
     return pairwise(copy_groups(gold), copy_groups(predicted))
 
-
-def copy_pairs(groups: Mapping[str, str]) -> Iterable[tuple[str, str]]:
-    """The unordered pairs inside each group, for reports that list the mistakes."""
-    members: dict[str, list[str]] = {}
-    for item, group in groups.items():
-        members.setdefault(group, []).append(item)
-    for items in members.values():
-        items.sort()
-        for i, a in enumerate(items):
-            for b in items[i + 1 :]:
-                yield a, b

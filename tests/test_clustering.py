@@ -10,6 +10,8 @@ import numpy as np
 from pipeline.clustering import ClusterConfig, ClusterItem, EventIndex, event_id_for
 
 T0 = datetime(2025, 7, 3, tzinfo=UTC)
+# Embeddings alone: the hand-made vectors below carry no text and no time gap to weigh.
+EMBEDDING_ONLY = ClusterConfig(threshold=0.8, lexical_weight=0.0, time_weight=0.0)
 
 
 def _item(id: str, vector: list[float], hours: float = 0) -> ClusterItem:
@@ -18,7 +20,7 @@ def _item(id: str, vector: list[float], hours: float = 0) -> ClusterItem:
 
 
 def test_join_the_nearest_event_above_the_threshold() -> None:
-    index = EventIndex(ClusterConfig(threshold=0.8))
+    index = EventIndex(EMBEDDING_ONLY)
     a = index.assign(_item("a", [1, 0, 0]))
     b = index.assign(_item("b", [0, 1, 0]))
     c = index.assign(_item("c", [0.95, 0.1, 0]))
@@ -30,7 +32,7 @@ def test_join_the_nearest_event_above_the_threshold() -> None:
 
 
 def test_evicted_events_are_not_joined() -> None:
-    index = EventIndex(ClusterConfig(threshold=0.8))
+    index = EventIndex(EMBEDDING_ONLY)
     a = index.assign(_item("a", [1, 0, 0]))
     index.assign(_item("b", [0, 1, 0], hours=10))
     assert index.evict_before(T0 + timedelta(hours=5)) == [a.event_id]
@@ -38,10 +40,10 @@ def test_evicted_events_are_not_joined() -> None:
 
 
 def test_restore_rebuilds_the_same_decisions() -> None:
-    live = EventIndex(ClusterConfig(threshold=0.8))
+    live = EventIndex(EMBEDDING_ONLY)
     items = [_item("a", [1, 0, 0]), _item("b", [0.9, 0.2, 0]), _item("c", [0, 1, 0])]
     placed = {i.article_id: live.assign(i).event_id for i in items}
-    restored = EventIndex(ClusterConfig(threshold=0.8))
+    restored = EventIndex(EMBEDDING_ONLY)
     for item in items:
         restored.restore(placed[item.article_id], item)
     probe = _item("d", [0.92, 0.15, 0.05])
