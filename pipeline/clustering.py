@@ -37,8 +37,8 @@ from pipeline.lexical import DocumentFrequencies, TermVector, term_vector, weigh
 @dataclass(frozen=True)
 class ClusterConfig:
     # Defaults measured on ecbplus_dev.jsonl with `wirewatch eval --sweep` (README, Accuracy).
-    threshold: float = 0.4
-    lexical_weight: float = 0.2  # share of the score from word overlap; 0: embeddings only
+    threshold: float = 0.35
+    lexical_weight: float = 0.3  # share of the score from word overlap; 0: embeddings only
     time_weight: float = 0.5  # the most a time gap takes off the score; 0: no time decay
     time_scale_h: float = 24.0  # a gap this long takes 63% of time_weight
     candidates: int = 8  # events, best by embedding and time, whose words are compared

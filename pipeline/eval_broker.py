@@ -41,31 +41,34 @@ def replay_through_broker(
         store = Store(url)
         store.create_schema()
         port = free_port(settings.broker_host)
-        with EmbeddedBroker(settings.broker_host, port,
-                            log_path=log_dir / f"wirewatch-eval-broker-{port}.log") as broker:
-            run = settings.model_copy(update={
-                "bootstrap_servers": broker.bootstrap_servers,
-                "database_url": SecretStr(url),
-                "app_id": f"wirewatch-eval-{uuid.uuid4().hex[:8]}",
-                "web_port": free_port(settings.web_host),
-                # One partition everywhere: the worker sees the corpus in replay order.
-                "articles_partitions": 1,
-                "work_partitions": 1,
-                "session_timeout_s": min(settings.session_timeout_s, 6.0),
-            })
+        with EmbeddedBroker(
+            settings.broker_host, port, log_path=log_dir / f"wirewatch-eval-broker-{port}.log"
+        ) as broker:
+            run = settings.model_copy(
+                update={
+                    "bootstrap_servers": broker.bootstrap_servers,
+                    "database_url": SecretStr(url),
+                    "app_id": f"wirewatch-eval-{uuid.uuid4().hex[:8]}",
+                    "web_port": free_port(settings.web_host),
+                    # One partition everywhere: the worker sees the corpus in replay order.
+                    "articles_partitions": 1,
+                    "work_partitions": 1,
+                    "session_timeout_s": min(settings.session_timeout_s, 6.0),
+                }
+            )
             feed = Path(tmp) / "corpus.jsonl"
             feed.write_bytes(b"\n".join(corpus.lines()) + b"\n")
             log_path = log_dir / f"wirewatch-eval-worker-{port}.log"
             with open(log_path, "wb") as log:
                 worker = subprocess.Popen(
                     [sys.executable, "-m", "pipeline.cli", "run"],
-                    env={**os.environ, **settings_env(run)}, stdout=log,
+                    env={**os.environ, **settings_env(run)},
+                    stdout=log,
                     stderr=subprocess.STDOUT,
                 )
             try:
                 ingest(run, feed, show_progress=False)
-                _wait_until_stored(store, len(corpus), worker, log_path, timeout_s,
-                                   on_progress)
+                _wait_until_stored(store, len(corpus), worker, log_path, timeout_s, on_progress)
             finally:
                 worker.send_signal(signal.SIGTERM)
                 try:
@@ -79,9 +82,14 @@ def replay_through_broker(
             store.close()
 
 
-def _wait_until_stored(store: Store, total: int, worker: subprocess.Popen[bytes],
-                       log_path: Path, timeout_s: float,
-                       on_progress: Callable[[int], None] | None) -> None:
+def _wait_until_stored(
+    store: Store,
+    total: int,
+    worker: subprocess.Popen[bytes],
+    log_path: Path,
+    timeout_s: float,
+    on_progress: Callable[[int], None] | None,
+) -> None:
     deadline = time.monotonic() + timeout_s
     done = 0
     while done < total:
@@ -94,6 +102,8 @@ def _wait_until_stored(store: Store, total: int, worker: subprocess.Popen[bytes]
         if worker.poll() is not None:
             raise EvalError(f"the worker exited with code {worker.returncode}; see {log_path}")
         if time.monotonic() > deadline:
-            raise EvalError(f"only {done}/{total} articles stored after {timeout_s:.0f}s "
-                            f"(rejected articles never are); see {log_path}")
+            raise EvalError(
+                f"only {done}/{total} articles stored after {timeout_s:.0f}s "
+                f"(rejected articles never are); see {log_path}"
+            )
         time.sleep(0.5)

@@ -35,8 +35,15 @@ def make_encoder(settings: Settings, cache_dir: Path | None) -> Encoder:
 
 @contextmanager
 def progress_bar(console: Console, total: int, label: str, quiet: bool) -> Iterator[Any]:
-    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console, disable=quiet, transient=True)
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    )
     with progress:
         task = progress.add_task(label, total=total)
         yield lambda n: progress.advance(task, n)
@@ -67,11 +74,15 @@ def run_eval(
         with progress_bar(err, runs * len(corpus), f"sweep ({runs} replays)", quiet) as tick:
             points = run_sweep(corpus, settings, encoder, values, grid, on_progress=tick)
         top = best(points)
-        path = plot(points, plot_path, f"{corpus.name}: {len(corpus)} articles, "
-                    f"{top.report.gold_events} events")
+        path = plot(
+            points,
+            plot_path,
+            f"{corpus.name}: {len(corpus)} articles, {top.report.gold_events} events",
+        )
         if as_json:
-            out.print_json(json.dumps([{"settings": p.settings, **p.report.as_json()}
-                                       for p in points]))
+            out.print_json(
+                json.dumps([{"settings": p.settings, **p.report.as_json()} for p in points])
+            )
         else:
             _print_sweep(out, points, top)
             out.print(f"plot: {path}")
@@ -101,11 +112,12 @@ def _product(sizes: Any) -> int:
 
 
 def print_report(console: Console, corpus: Corpus, report: Report) -> None:
-    console.print(f"[bold]{corpus.name}[/bold]: {report.articles} articles, "
-                  f"{report.gold_events} gold events, {report.predicted_events} predicted; "
-                  f"{report.predicted_duplicates} articles flagged as copies"
-                  + (f" ({report.gold_duplicates} labelled)"
-                     if report.gold_duplicates is not None else ""))
+    console.print(
+        f"[bold]{corpus.name}[/bold]: {report.articles} articles, "
+        f"{report.gold_events} gold events, {report.predicted_events} predicted; "
+        f"{report.predicted_duplicates} articles flagged as copies"
+        + (f" ({report.gold_duplicates} labelled)" if report.gold_duplicates is not None else "")
+    )
     table = Table("", "precision", "recall", "F1")
     rows = [("events, BCubed", report.bcubed), ("events, pairwise", report.pairwise)]
     if report.duplicates is not None:
@@ -123,9 +135,21 @@ def _print_sweep(console: Console, points: Sequence[Any], top: Any) -> None:
     for p in points:
         r = p.report
         style = "bold green" if p is top else None
-        table.add_row(*(f"{p.settings[n]:g}" for n in names), str(r.predicted_events),
-                      *(f"{v:.4f}" for v in (r.bcubed.precision, r.bcubed.recall, r.bcubed.f1,
-                                             r.pairwise.precision, r.pairwise.recall,
-                                             r.pairwise.f1)), style=style)
+        table.add_row(
+            *(f"{p.settings[n]:g}" for n in names),
+            str(r.predicted_events),
+            *(
+                f"{v:.4f}"
+                for v in (
+                    r.bcubed.precision,
+                    r.bcubed.recall,
+                    r.bcubed.f1,
+                    r.pairwise.precision,
+                    r.pairwise.recall,
+                    r.pairwise.f1,
+                )
+            ),
+            style=style,
+        )
     console.print(table)
     console.print("best BCubed F1: " + ", ".join(f"{k}={v:g}" for k, v in top.settings.items()))

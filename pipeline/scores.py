@@ -79,4 +79,3 @@ def duplicate_pairs(gold: Mapping[str, str | None], predicted: Mapping[str, str 
     within it, so a copy linked to a fellow copy's original still counts as found.
     """
     return pairwise(copy_groups(gold), copy_groups(predicted))
-

@@ -58,14 +58,14 @@ class Settings(BaseSettings):
     dup_containment: float = Field(0.8, gt=0, le=1)
 
     # Event clustering.
-    event_threshold: float = Field(0.4, gt=-1, le=1)
+    event_threshold: float = Field(0.35, gt=-1, le=1)
     live_window_h: float = Field(72.0, gt=0)
 
     # Event matching evidence (pipeline/clustering.py): the score an article gets for an
     # event blends embedding cosine, TF-IDF word cosine (IDF learned from the live
     # stream) and a decay with the time to the event's mean time. Defaults measured on
     # data/eval/ecbplus_dev.jsonl with `wirewatch eval --sweep` (README, Accuracy).
-    event_lexical_weight: float = Field(0.2, ge=0, le=1)
+    event_lexical_weight: float = Field(0.3, ge=0, le=1)
     event_time_weight: float = Field(0.5, ge=0, le=1)
     event_time_scale_h: float = Field(24.0, gt=0)
     event_candidates: int = Field(8, ge=1)

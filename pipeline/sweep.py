@@ -30,7 +30,7 @@ def parse_values(text: str) -> list[float]:
     """'0.3,0.4' or 'start:stop:step' (stop included)."""
     if ":" in text:
         start, stop, step = (float(x) for x in text.split(":"))
-        count = int(round((stop - start) / step)) + 1
+        count = round((stop - start) / step) + 1
         return [round(start + step * n, 6) for n in range(count)]
     return [float(x) for x in text.split(",") if x.strip()]
 
@@ -41,8 +41,10 @@ def parse_vary(items: Sequence[str]) -> dict[str, list[float]]:
         name, _, values = item.partition("=")
         name = name.strip().lower().removeprefix("wirewatch_")
         if not values or name not in Settings.model_fields:
-            raise ValueError(f"--vary {item!r}: expected SETTING=V1,V2 with a setting of "
-                             "pipeline/settings.py, e.g. event_time_weight=0,0.4")
+            raise ValueError(
+                f"--vary {item!r}: expected SETTING=V1,V2 with a setting of "
+                "pipeline/settings.py, e.g. event_time_weight=0,0.4"
+            )
         grid[name] = parse_values(values)
     return grid
 
@@ -63,8 +65,11 @@ def run_sweep(
         for threshold in thresholds:
             values = {**dict(zip(names, combo, strict=True)), "event_threshold": threshold}
             run = settings.model_validate({**settings.model_dump(), **values})
-            points.append(SweepPoint(values, score(corpus, replay(corpus, run, encoder,
-                                                                  on_progress=on_progress))))
+            points.append(
+                SweepPoint(
+                    values, score(corpus, replay(corpus, run, encoder, on_progress=on_progress))
+                )
+            )
     return points
 
 
@@ -84,17 +89,32 @@ def plot(points: Sequence[SweepPoint], path: Path, title: str) -> Path:
     for p in points:
         key = tuple((k, v) for k, v in p.settings.items() if k != "event_threshold")
         groups.setdefault(key, []).append(p)
-    fig, axes = plt.subplots(1, len(groups), figsize=(5.5 * len(groups), 4.2), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(
+        1, len(groups), figsize=(5.5 * len(groups), 4.2), squeeze=False, sharey=True
+    )
     for ax, (key, group) in zip(axes[0], groups.items(), strict=True):
         group = sorted(group, key=lambda p: p.settings["event_threshold"])
         x = [p.settings["event_threshold"] for p in group]
-        for name, color in (("precision", "tab:blue"), ("recall", "tab:orange"),
-                            ("f1", "tab:green")):
-            ax.plot(x, [getattr(p.report.bcubed, name) for p in group], color=color,
-                    marker="o", markersize=3, label=f"BCubed {name}")
-            ax.plot(x, [getattr(p.report.pairwise, name) for p in group], color=color,
-                    linestyle="--", label=f"pairwise {name}")
+        for name, color in (
+            ("precision", "tab:blue"),
+            ("recall", "tab:orange"),
+            ("f1", "tab:green"),
+        ):
+            ax.plot(
+                x,
+                [getattr(p.report.bcubed, name) for p in group],
+                color=color,
+                marker="o",
+                markersize=3,
+                label=f"BCubed {name}",
+            )
+            ax.plot(
+                x,
+                [getattr(p.report.pairwise, name) for p in group],
+                color=color,
+                linestyle="--",
+                label=f"pairwise {name}",
+            )
         top = best(group)
         ax.axvline(top.settings["event_threshold"], color="grey", linewidth=0.8)
         ax.set_xlabel("event threshold")

@@ -19,8 +19,10 @@ from pipeline.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 NEARDUP = ROOT / "data/eval/neardup.jsonl"
 DEV = ROOT / "data/eval/ecbplus_dev.jsonl"
-SEED_IDS = {json.loads(line)["id"] for line in
-            (ROOT / "pipeline/data/seed_articles.jsonl").read_text().splitlines()}
+SEED_IDS = {
+    json.loads(line)["id"]
+    for line in (ROOT / "pipeline/data/seed_articles.jsonl").read_text().splitlines()
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +50,17 @@ def sample_corpus(tmp_path: Path) -> Path:
     for line in bundled_feed().read_text().splitlines():
         article = json.loads(line)
         copy_of = article.pop("wire_copy_of", None)
-        rows.append({**article, "event_id": _event_of_sample(article["id"], copy_of),
-                     "duplicate_of": copy_of})
+        rows.append(
+            {
+                **article,
+                "event_id": _event_of_sample(article["id"], copy_of),
+                "duplicate_of": copy_of,
+            }
+        )
     return _write(tmp_path / "sample.jsonl", rows)
 
 
-def test_the_seed_case_is_exact_through_the_eval_path(sample_corpus: Path,
-                                                      minilm: Encoder) -> None:
+def test_the_seed_case_is_exact_through_the_eval_path(sample_corpus: Path, minilm: Encoder) -> None:
     corpus = load_corpus(sample_corpus)
     prediction = replay(corpus, Settings(), minilm)
     report = score(corpus, prediction)
@@ -75,8 +81,10 @@ def test_a_mislabelled_slice_gives_the_figures_worked_out_by_hand(
     for row in rows:
         if row["id"] == "tour-depart-2":
             row["event_id"] = "canicule"
-    report = score(corpus := load_corpus(_write(tmp_path / "bad.jsonl", rows)),
-                   replay(corpus, Settings(), minilm))
+    report = score(
+        corpus := load_corpus(_write(tmp_path / "bad.jsonl", rows)),
+        replay(corpus, Settings(), minilm),
+    )
     # BCubed precision: 11 items at 1, the two Tour stories at 1/2. Recall: 8 seed at 1,
     # three heat stories at 3/4, tour-depart-2 at 1/4, tour-depart-1 at 1.
     assert report.bcubed.precision == pytest.approx(12 / 13, abs=1e-4)
@@ -89,11 +97,22 @@ def test_a_mislabelled_slice_gives_the_figures_worked_out_by_hand(
 
 def test_replay_order_labels_and_errors(tmp_path: Path) -> None:
     rows = [
-        {"id": "late", "source": "s", "body": "b one", "published_at": "2025-07-03T12:00:00Z",
-         "event_id": "e1", "topic": "t"},
+        {
+            "id": "late",
+            "source": "s",
+            "body": "b one",
+            "published_at": "2025-07-03T12:00:00Z",
+            "event_id": "e1",
+            "topic": "t",
+        },
         {"id": "undated", "source": "s", "body": "b two", "event_id": "e1"},
-        {"id": "early", "source": "s", "body": "b three", "published_at": "2025-07-03T08:00:00",
-         "event_id": "e2"},
+        {
+            "id": "early",
+            "source": "s",
+            "body": "b three",
+            "published_at": "2025-07-03T08:00:00",
+            "event_id": "e2",
+        },
     ]
     corpus = load_corpus(_write(tmp_path / "c.jsonl", rows))
     # By time; the undated one keeps its place after "late", taking its time.
@@ -119,22 +138,37 @@ def test_the_command_prints_the_json_object(sample_corpus: Path, tmp_path: Path)
     assert report["bcubed"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
     assert set(report["duplicates"]) == {"precision", "recall", "f1"}
     # The second run reads every embedding from the cache.
-    again = CliRunner().invoke(main, ["eval", str(sample_corpus), "--json", "--quiet",
-                                      "--cache-dir", str(tmp_path)])
+    again = CliRunner().invoke(
+        main, ["eval", str(sample_corpus), "--json", "--quiet", "--cache-dir", str(tmp_path)]
+    )
     assert json.loads(again.stdout) == report
 
 
-def test_the_sweep_prints_a_table_and_draws_the_plot(sample_corpus: Path,
-                                                     tmp_path: Path) -> None:
+def test_the_sweep_prints_a_table_and_draws_the_plot(sample_corpus: Path, tmp_path: Path) -> None:
     plot = tmp_path / "sweep.png"
-    result = CliRunner().invoke(main, [
-        "eval", str(sample_corpus), "--sweep", "--thresholds", "0.3,0.9", "--quiet",
-        "--vary", "event_time_weight=0,0.4", "--plot", str(plot), "--cache-dir", str(tmp_path),
-        "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "eval",
+            str(sample_corpus),
+            "--sweep",
+            "--thresholds",
+            "0.3,0.9",
+            "--quiet",
+            "--vary",
+            "event_time_weight=0,0.4",
+            "--plot",
+            str(plot),
+            "--cache-dir",
+            str(tmp_path),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     points = json.loads(result.stdout)
-    assert [(p["settings"]["event_time_weight"], p["settings"]["event_threshold"])
-            for p in points] == [(0, 0.3), (0, 0.9), (0.4, 0.3), (0.4, 0.9)]
+    assert [
+        (p["settings"]["event_time_weight"], p["settings"]["event_threshold"]) for p in points
+    ] == [(0, 0.3), (0, 0.9), (0.4, 0.3), (0.4, 0.9)]
     # A threshold of 0.9 splits the independent reports: recall falls, precision stays.
     high = points[1]
     assert high["bcubed"]["recall"] < 1.0 and high["bcubed"]["precision"] == 1.0
