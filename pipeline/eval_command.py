@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -63,7 +64,8 @@ def run_eval(
     cache_dir: Path | None = None,
     quiet: bool = False,
 ) -> int:
-    out = Console()
+    # Tables stay whole when printed to a file or a pipe.
+    out = Console(width=None if sys.stdout.isatty() else 120)
     err = Console(stderr=True)
     corpus = load_corpus(corpus_path, label_field)
     if sweep:
@@ -131,7 +133,16 @@ def print_report(console: Console, corpus: Corpus, report: Report) -> None:
 
 def _print_sweep(console: Console, points: Sequence[Any], top: Any) -> None:
     names = list(points[0].settings)
-    table = Table(*names, "events", "B3 P", "B3 R", "B3 F1", "pair P", "pair R", "pair F1")
+    table = Table(
+        *(n.removeprefix("event_") for n in names),
+        "events",
+        "B3 P",
+        "B3 R",
+        "B3 F1",
+        "pair P",
+        "pair R",
+        "pair F1",
+    )
     for p in points:
         r = p.report
         style = "bold green" if p is top else None

@@ -89,10 +89,12 @@ def plot(points: Sequence[SweepPoint], path: Path, title: str) -> Path:
     for p in points:
         key = tuple((k, v) for k, v in p.settings.items() if k != "event_threshold")
         groups.setdefault(key, []).append(p)
+    cols = min(2, len(groups))
+    rows = -(-len(groups) // cols)
     fig, axes = plt.subplots(
-        1, len(groups), figsize=(5.5 * len(groups), 4.2), squeeze=False, sharey=True
+        rows, cols, figsize=(5.5 * cols, 3.8 * rows + 0.5), squeeze=False, sharey=True
     )
-    for ax, (key, group) in zip(axes[0], groups.items(), strict=True):
+    for ax, (key, group) in zip(axes.flat, groups.items(), strict=False):
         group = sorted(group, key=lambda p: p.settings["event_threshold"])
         x = [p.settings["event_threshold"] for p in group]
         for name, color in (
@@ -118,8 +120,12 @@ def plot(points: Sequence[SweepPoint], path: Path, title: str) -> Path:
         top = best(group)
         ax.axvline(top.settings["event_threshold"], color="grey", linewidth=0.8)
         ax.set_xlabel("event threshold")
-        ax.set_title(", ".join(f"{k}={v:g}" for k, v in key) or "defaults", fontsize=9)
+        ax.set_title(
+            ", ".join(f"{k}={v:g}" for k, v in key) or "other settings: as set", fontsize=9
+        )
         ax.grid(alpha=0.3)
+    for ax in axes.flat[len(groups) :]:
+        ax.set_visible(False)
     axes[0][0].set_ylabel("score")
     axes[0][0].legend(fontsize=7, loc="lower left")
     fig.suptitle(title, fontsize=10)

@@ -48,3 +48,43 @@ def test_restore_rebuilds_the_same_decisions() -> None:
         restored.restore(placed[item.article_id], item)
     probe = _item("d", [0.92, 0.15, 0.05])
     assert restored.assign(probe).event_id == live.assign(probe).event_id == placed["a"]
+
+
+def _story(id: str, vector: list[float], hours: float, text: str) -> ClusterItem:
+    v = np.array(vector, dtype=np.float32)
+    return ClusterItem(id, v / np.linalg.norm(v), T0 + timedelta(hours=hours), None, text)
+
+
+# Two quakes that embeddings cannot tell apart; their words and times can.
+QUAKES = [
+    _story("q1", [1, 0.1, 0], 0, "Magnitude 6.1 quake hits Qeshm island, ten dead"),
+    _story("q2", [1, 0.12, 0], 1, "Ten killed as 6.1 quake strikes Qeshm, Iran"),
+    _story("r1", [1, 0.08, 0], 40, "Magnitude 5.6 quake jolts Hormozgan, three hurt"),
+    _story("r2", [1, 0.11, 0], 41, "Three injured by 5.6 quake in Hormozgan province"),
+]
+
+
+def test_words_and_time_split_what_embeddings_merge() -> None:
+    blended = EventIndex(ClusterConfig(threshold=0.6, lexical_weight=0.3, time_weight=0.5))
+    events = [blended.assign(s).event_id for s in QUAKES]
+    assert events[0] == events[1] and events[2] == events[3] and events[0] != events[2]
+    embedding_only = EventIndex(EMBEDDING_ONLY)
+    assert len({embedding_only.assign(s).event_id for s in QUAKES}) == 1
+
+
+def test_restore_rebuilds_word_statistics_and_times() -> None:
+    config = ClusterConfig(threshold=0.6, lexical_weight=0.3, time_weight=0.5)
+    live = EventIndex(config)
+    placed = {s.article_id: live.assign(s).event_id for s in QUAKES}
+    restored = EventIndex(config)
+    for story in QUAKES:
+        restored.restore(placed[story.article_id], story)
+    probes = [
+        _story("p1", [1, 0.1, 0.02], 42, "Hormozgan quake: three hurt, 5.6 magnitude"),
+        _story("p2", [1, 0.1, 0.02], 42, "Qeshm quake toll stays at ten"),
+    ]
+    for probe in probes:
+        assert restored.assign(probe) == live.assign(probe)
+    # Evicting the first quake takes its words out of the statistics too.
+    assert live.evict_before(T0 + timedelta(hours=30)) == [placed["q1"]]
+    assert live._df.documents == len(QUAKES) + len(probes) - 2  # q1 and q2 are gone
