@@ -67,6 +67,8 @@ def run_eval(
     # Tables stay whole when printed to a file or a pipe.
     out = Console(width=None if sys.stdout.isatty() else 120)
     err = Console(stderr=True)
+    if sweep and through_broker:
+        raise ValueError("--sweep replays in process; it cannot go --through-broker")
     corpus = load_corpus(corpus_path, label_field)
     if sweep:
         grid = parse_vary(vary)
