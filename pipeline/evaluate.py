@@ -129,11 +129,14 @@ def load_corpus(path: Path, label_field: str = "event_id") -> Corpus:
     # Replay order: by published_at; an article without one keeps its place in the file,
     # taking the time of the article before it.
     times: list[datetime] = []
+    first = _first_time(records)
     previous = None
     for n, record in enumerate(records):
         t = _parse_time(record.get("published_at"), record["id"])
-        if t is None:
-            t = previous or _first_time(records) or UNDATED_START + timedelta(seconds=n)
+        if t is None and first is None:
+            t = UNDATED_START + timedelta(seconds=n)
+        elif t is None:
+            t = previous or first
         times.append(t)
         previous = t
     order = sorted(range(len(records)), key=lambda n: times[n])

@@ -52,7 +52,8 @@ class ArticleRef(BaseModel):
     published_at: datetime
     duplicate_of: str | None
     similarity: float | None = Field(
-        description="cosine to the event for an article, copy score for a duplicate"
+        description="match score to the event for an article (embedding, words and time, "
+        "see pipeline/clustering.py), copy score for a duplicate"
     )
 
 

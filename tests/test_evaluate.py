@@ -121,6 +121,9 @@ def test_replay_order_labels_and_errors(tmp_path: Path) -> None:
     # Only the input fields reach the pipeline: never a label.
     assert all(set(m) <= {"id", "source", "body", "published_at"} for m in corpus.messages)
     assert corpus.duplicates is None
+    undated = [{k: v for k, v in r.items() if k != "published_at"} for r in rows]
+    corpus = load_corpus(_write(tmp_path / "u.jsonl", undated))
+    assert [m["id"] for m in corpus.messages] == ["late", "undated", "early"]  # file order
     with pytest.raises(EvalError, match="--label-field"):
         load_corpus(tmp_path / "c.jsonl", label_field="story")
     with pytest.raises(EvalError, match="repeated ids"):
