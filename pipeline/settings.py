@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     # Event matching evidence (pipeline/clustering.py): the score an article gets for an
     # event blends embedding cosine, TF-IDF word cosine (IDF learned from the live
     # stream) and a decay with the time to the event's mean time. Defaults measured on
-    # data/eval/ecbplus_dev.jsonl with `wirewatch eval --sweep` (README, Accuracy).
+    # data/eval/ecbplus_dev.jsonl (`wirewatch eval --sweep`, scripts/crossval_topics.py;
+    # README, Accuracy).
     event_lexical_weight: float = Field(0.3, ge=0, le=1)
     event_time_weight: float = Field(0.5, ge=0, le=1)
     event_time_scale_h: float = Field(24.0, gt=0)
