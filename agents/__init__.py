@@ -7,17 +7,120 @@ articles ─► dedup ─► <app>.deduped ─► cluster (embeds) ─► <app>.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import faust
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from faust.types import EventT
 
+from pipeline.backoff import backoff
+from pipeline.isolation import Failed
+from schemas.messages import DeadLetter
 
-async def send_all(messages: Iterable[tuple[faust.TopicT, bytes | None, bytes]]) -> None:
-    """Send and wait until the broker has every message: only then may offsets move on."""
-    pending = [await topic.send(key=key, value=value) for topic, key, value in messages]
-    await asyncio.gather(*pending)
+log = logging.getLogger("wirewatch")
+T = TypeVar("T")
+Outgoing = tuple[faust.TopicT, bytes | None, bytes]
+
+
+async def send_all(messages: Iterable[Outgoing]) -> None:
+    """Send and wait until the broker has every message: only then may offsets move on.
+
+    What the broker did not take is sent again, in order, with backoff, for as long as it
+    takes (offsets wait meanwhile). A message too large for the producer or the broker
+    is raised at once: it is that message's fault, and the caller dead-letters it."""
+    pending = list(messages)
+    delays = backoff()
+    attempt = 0
+    while pending:
+        outcomes = await _send(pending)
+        failed = [(m, e) for m, e in zip(pending, outcomes, strict=True) if e is not None]
+        if not failed:
+            return
+        for _, error in failed:
+            if _too_large(error):
+                raise error
+        attempt += 1
+        delay = next(delays)
+        error = failed[0][1]
+        log.warning(
+            "the broker did not take %d of %d messages (attempt %d, retrying in %.1fs): %s: %s",
+            len(failed),
+            len(pending),
+            attempt,
+            delay,
+            type(error).__name__,
+            error,
+        )
+        pending = [m for m, _ in failed]
+        await asyncio.sleep(delay)
+
+
+async def _send(messages: list[Outgoing]) -> list[BaseException | None]:
+    """Queue the messages in order, then wait for each; None where it was taken."""
+    futures: list[Awaitable[object] | BaseException] = []
+    for topic, key, value in messages:
+        try:
+            futures.append(await topic.send(key=key, value=value))
+        except Exception as exc:
+            futures.append(exc)
+    outcomes: list[BaseException | None] = []
+    for future in futures:
+        if isinstance(future, BaseException):
+            outcomes.append(future)
+            continue
+        try:
+            await future
+            outcomes.append(None)
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def _too_large(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, MessageSizeTooLargeError | RecordTooLargeError):
+            return True
+        error = error.__cause__
+    return False
+
+
+async def patiently(what: str, work: Callable[[], Awaitable[T]]) -> T:
+    """Await `work` until it succeeds: for what no single message is to blame for, such
+    as rebuilding an index from the store. Loud in the log, never fatal."""
+    delays = backoff()
+    while True:
+        try:
+            return await work()
+        except Exception as exc:
+            delay = next(delays)
+            log.error(
+                "%s failed (retrying in %.1fs): %s: %s",
+                what,
+                delay,
+                type(exc).__name__,
+                exc,
+                exc_info=exc,
+            )
+            await asyncio.sleep(delay)
+
+
+def dead_letters(failures: list[Failed[EventT]], received_at: datetime) -> list[DeadLetter]:
+    """Messages that failed on their own, for the DLQ with reason `processing_error`."""
+    return [
+        DeadLetter.of(
+            f.item.message.value or b"",
+            "processing_error",
+            f.detail,
+            topic=f.item.message.topic,
+            partition=f.item.message.partition,
+            offset=f.item.message.offset,
+            received_at=received_at,
+        )
+        for f in failures
+    ]
 
 
 async def ack_all(stream: faust.StreamT, events: Iterable[EventT]) -> None:

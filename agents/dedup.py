@@ -2,45 +2,62 @@
 
 from __future__ import annotations
 
-import faust
+from collections.abc import Sequence
 
-from agents import ack_all, produced_at, send_all
+import faust
+from faust.types import EventT
+
+from agents import ack_all, dead_letters, patiently, produced_at, send_all
 from pipeline import metrics
 from pipeline.app import Services, Topics, now
 from pipeline.dedup_stage import Incoming
+from pipeline.isolation import isolate
 
 
 def attach(app: faust.App, topics: Topics, services: Services) -> None:
     settings = services.settings
 
+    async def process(events: Sequence[EventT]) -> None:
+        stage = await patiently("rebuilding the dedup index", services.dedup_stage)
+        batch = [
+            Incoming(
+                e.message.value or b"",
+                produced_at(e),
+                e.message.topic,
+                e.message.partition,
+                e.message.offset,
+            )
+            for e in events
+        ]
+        plan = await services.durably(stage.plan, batch, now())
+        await services.durably(stage.save, plan)
+        await send_all(
+            [(topics.dlq, None, d.model_dump_json().encode()) for d in plan.dead]
+            # Keyed by the canonical article: a copy follows its original through the
+            # same partition, so it reaches the event stage after it.
+            + [
+                (
+                    topics.deduped,
+                    (f.duplicate_of or f.article.id).encode(),
+                    f.model_dump_json().encode(),
+                )
+                for f in plan.forward
+            ]
+        )
+        metrics.observe_dedup(plan)
+
+    def reset() -> None:
+        # A failed plan may have left the index ahead of the store: rebuild it.
+        services.stale.add("dedup")
+
     @app.agent(topics.articles, name="dedup")
     async def dedup(stream: faust.StreamT) -> None:
         async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
-            stage = await services.dedup_stage()
-            batch = [
-                Incoming(
-                    e.message.value or b"",
-                    produced_at(e),
-                    e.message.topic,
-                    e.message.partition,
-                    e.message.offset,
-                )
-                for e in events
-            ]
-            plan = await services.durably(stage.plan, batch, now())
-            await services.durably(stage.save, plan)
+            failed = await isolate(events, process, reset)
             await send_all(
-                [(topics.dlq, None, d.model_dump_json().encode()) for d in plan.dead]
-                # Keyed by the canonical article: a copy follows its original through the
-                # same partition, so it reaches the event stage after it.
-                + [
-                    (
-                        topics.deduped,
-                        (f.duplicate_of or f.article.id).encode(),
-                        f.model_dump_json().encode(),
-                    )
-                    for f in plan.forward
+                [
+                    (topics.dlq, None, d.model_dump_json().encode())
+                    for d in dead_letters(failed, now())
                 ]
             )
-            metrics.observe_dedup(plan)
             await ack_all(stream, events)

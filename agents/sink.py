@@ -3,11 +3,15 @@ store in one transaction, then publish its event updates and alerts."""
 
 from __future__ import annotations
 
-import faust
+from collections.abc import Sequence
 
-from agents import ack_all, send_all
+import faust
+from faust.types import EventT
+
+from agents import ack_all, dead_letters, patiently, send_all
 from pipeline import metrics
 from pipeline.app import Services, Topics, now
+from pipeline.isolation import isolate
 from schemas.messages import Embedded
 
 
@@ -27,15 +31,28 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
             )
             await services.durably(services.store.mark_published, outbox)
 
+    async def process(events: Sequence[EventT]) -> None:
+        stage = await patiently("rebuilding the event index", services.event_stage)
+        batch = [Embedded.model_validate_json(e.message.value) for e in events]
+        plan = await services.durably(stage.plan, batch, now())
+        await services.durably(stage.save, plan)
+        await publish_outbox()
+        metrics.observe_events(plan)
+
+    def reset() -> None:
+        # A failed plan or write may have left the event index ahead of the store.
+        services.stale.add("events")
+
     @app.agent(topics.embedded, name="sink")
     async def sink(stream: faust.StreamT) -> None:
-        await services.event_stage()
-        await publish_outbox()
+        await patiently("rebuilding the event index", services.event_stage)
+        await patiently("publishing the outbox", publish_outbox)
         async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
-            stage = await services.event_stage()
-            batch = [Embedded.model_validate_json(e.message.value) for e in events]
-            plan = await services.durably(stage.plan, batch, now())
-            await services.durably(stage.save, plan)
-            await publish_outbox()
-            metrics.observe_events(plan)
+            failed = await isolate(events, process, reset)
+            await send_all(
+                [
+                    (topics.dlq, None, d.model_dump_json().encode())
+                    for d in dead_letters(failed, now())
+                ]
+            )
             await ack_all(stream, events)

@@ -26,7 +26,9 @@ from pipeline.fingerprint import FingerprintConfig, Fingerprinter
 from pipeline.metrics import TimedEncoder, exposition, observe_lag
 from pipeline.settings import Settings
 from pipeline.store import Store
+from pipeline.topic_watch import TopicWatch
 from pipeline.validate import Limits
+from schemas.messages import DeadLetter
 
 log = logging.getLogger("wirewatch")
 T = TypeVar("T")
@@ -161,7 +163,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings, store: Store | None = None) -> tuple[faust.App, Services]:
+def create_app(
+    settings: Settings,
+    store: Store | None = None,
+    *,
+    topic_watch: TopicWatch | None = None,
+) -> tuple[faust.App, Services]:
+    """The app and its services. A `topic_watch` is run every `topic_watch_s` seconds
+    (`wirewatch run` gives one that restarts the worker when the broker lost its topics)."""
+    # A dead letter carries up to DeadLetter.MAX_ORIGINAL bytes of the original, base64.
+    largest_record = 2 * max(settings.max_message_bytes, DeadLetter.MAX_ORIGINAL) + 100_000
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka_servers.split(",")],
@@ -174,8 +185,8 @@ def create_app(settings: Settings, store: Store | None = None) -> tuple[faust.Ap
         broker_heartbeat_interval=max(0.5, settings.session_timeout_s / 5),
         broker_rebalance_timeout=max(settings.session_timeout_s, 10.0),
         broker_commit_interval=1.0,
-        producer_max_request_size=2 * settings.max_message_bytes + 100_000,
-        consumer_max_fetch_size=2 * settings.max_message_bytes + 100_000,
+        producer_max_request_size=largest_record,
+        consumer_max_fetch_size=largest_record,
         web_port=settings.web_port,
         web_bind=settings.web_host,
         web_in_thread=False,
@@ -207,6 +218,14 @@ def create_app(settings: Settings, store: Store | None = None) -> tuple[faust.Ap
         )
         body, content_type = exposition()
         return web.bytes(body, headers={"Content-Type": content_type})
+
+    if topic_watch is not None and settings.topic_watch_s > 0:
+
+        @app.timer(settings.topic_watch_s)
+        async def _watch_topics() -> None:
+            lost = await asyncio.to_thread(topic_watch.lost)
+            if lost:
+                topic_watch.on_lost(lost)
 
     from agents import cluster, dedup, notify, sink
 

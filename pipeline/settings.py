@@ -59,7 +59,7 @@ class Settings(BaseSettings):
 
     # Event clustering.
     event_threshold: float = Field(0.35, gt=-1, le=1)
-    live_window_h: float = Field(72.0, gt=0)
+    live_window_h: float = Field(72.0, gt=0, le=87_600)  # at most ten years
 
     # Event matching evidence (pipeline/clustering.py): the score an article gets for an
     # event blends embedding cosine, TF-IDF word cosine (IDF learned from the live
@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_max_attempts: int = Field(8, ge=1)
     webhook_retry_base_s: float = Field(2.0, gt=0)
+
+    # Recovery from a broker that lost its topics (the embedded broker is memory-only):
+    # seconds between two looks at the topics; 0 turns the watch off.
+    topic_watch_s: float = Field(5.0, ge=0)
 
     @field_validator("bootstrap_servers")
     @classmethod

@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Engine, Table, create_engine, event, func, select, update
+from sqlalchemy import Engine, Table, create_engine, event, func, make_url, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import ConfigurationError, StoreUnavailable
+from pipeline.store_errors import is_unavailable
 from schemas.tables import alerts, articles, event_sources, event_updates, events, fingerprints
 from schemas.tables import metadata as schema
 
@@ -74,12 +75,34 @@ def connect(url: str) -> Engine:
             )
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=4,
+            max_overflow=4,
+            connect_args=_postgres_timeouts(url) if url.startswith("postgresql") else {},
+        )
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigurationError(
             f"cannot use the database URL: {exc}. Examples: sqlite:///wirewatch.db, "
             "postgresql+psycopg://user:password@host:5432/wirewatch"
         ) from exc
+
+
+def _postgres_timeouts(url: str) -> dict[str, Any]:
+    """Bounded waits, so that a server that stops answering (rather than refusing) turns
+    into StoreUnavailable and a retry instead of a worker hanging on a dead socket.
+    Parameters given in the URL's query string win."""
+    defaults = {
+        "connect_timeout": 10,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 30_000,  # ms without an acknowledgement of data sent
+    }
+    given = make_url(url).query
+    return {name: value for name, value in defaults.items() if name not in given}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -131,12 +154,13 @@ class Store:
         self.engine.dispose()
 
     def _run(self, work: Callable[[], T]) -> T:
-        """Run database work; a lost or refused connection becomes StoreUnavailable."""
+        """Run database work; a store that cannot serve now raises StoreUnavailable."""
         try:
             return work()
-        except DBAPIError as exc:
-            if exc.connection_invalidated or _is_connection_error(exc):
-                raise StoreUnavailable(str(exc.orig or exc).strip().splitlines()[0]) from exc
+        except (DBAPIError, SQLAlchemyError) as exc:
+            if is_unavailable(exc):
+                reason = str(getattr(exc, "orig", None) or exc).strip()
+                raise StoreUnavailable(reason.splitlines()[0] if reason else repr(exc)) from exc
             raise
 
     # -- the dedup stage's state -------------------------------------------------
@@ -399,22 +423,6 @@ def _fingerprint(r: Any) -> FingerprintRow:
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _is_connection_error(exc: DBAPIError) -> bool:
-    text = str(exc.orig or exc).lower()
-    return any(
-        marker in text
-        for marker in (
-            "connection",
-            "could not connect",
-            "server closed",
-            "terminating",
-            "database is locked",
-            "timeout",
-            "refused",
-        )
-    )
 
 
 def dumps(payload: Any) -> str:

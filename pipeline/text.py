@@ -6,9 +6,15 @@ import html
 import re
 import unicodedata
 
-_TAG = re.compile(r"<[^>]{0,2000}>")
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_BLOCK_END = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote)\b[^>]*>", re.IGNORECASE)
+# Every pattern runs in linear time on hostile input: a tag cannot contain "<", so a
+# run of unclosed "<p" costs one scan, not one per "<".
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_SCRIPT_CLOSE = {
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
+_BLOCK_END = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote)\b[^<>]*>", re.IGNORECASE)
 # C0/C1 control characters except tab and newline, plus zero-width and bidi controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
@@ -21,7 +27,7 @@ def clean_text(text: str) -> str:
     spaces folded, paragraphs kept as single newlines."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     if "<" in text:
-        text = _SCRIPT.sub(" ", text)
+        text = _drop_scripts(text)
         text = _BLOCK_END.sub("\n", text)
         text = _TAG.sub(" ", text)
     if "&" in text:
@@ -30,6 +36,22 @@ def clean_text(text: str) -> str:
     text = _SPACES.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text)
     return "\n".join(line.strip() for line in text.split("\n")).strip()
+
+
+def _drop_scripts(text: str) -> str:
+    """Remove <script> and <style> elements with their content. A scan, not a lazy regex:
+    `<script.*?</script>` is quadratic on a text full of unclosed `<script`."""
+    parts = []
+    position = 0
+    while (opening := _SCRIPT_OPEN.search(text, position)) is not None:
+        closing = _SCRIPT_CLOSE[opening.group(1).lower()].search(text, opening.end())
+        if closing is None:
+            break  # unclosed: its tags are stripped like any other
+        parts.append(text[position : opening.start()])
+        parts.append(" ")
+        position = closing.end()
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def words(text: str) -> list[str]:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 
 import faust
 
 from pipeline.app import create_app
 from pipeline.broker import EmbeddedBroker
 from pipeline.logs import logging_config
+from pipeline.restart import restart_on_lost_topics, wait_for_store
 from pipeline.settings import Settings
 from pipeline.store import Store
+from pipeline.topic_watch import TopicWatch
 from pipeline.topics import ensure_topics
 
 log = logging.getLogger("wirewatch")
@@ -43,8 +46,13 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     try:
         ensure_topics(settings)
         store = Store(settings.database)
-        store.create_schema()
-        app, _ = create_app(settings, store)
+        wait_for_store(store)
+        watch = TopicWatch(
+            settings,
+            on_lost=partial(restart_on_lost_topics, settings, broker),
+            broker_alive=(lambda: broker.running) if broker is not None else None,
+        )
+        app, _ = create_app(settings, store, topic_watch=watch)
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         worker = faust.Worker(
             app,
