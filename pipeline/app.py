@@ -204,12 +204,18 @@ def create_app(
     @app.on_partitions_assigned.connect
     async def _reload_single_writers(app: faust.App, assigned: set[TP], **_: Any) -> None:
         # A stage that (re)gains its input partition must start again from the store:
-        # another worker may have written since this one last held it.
+        # another worker may have written since this one last held it. faust passes the
+        # whole new assignment, so a stage kept across a rebalance is rebuilt too.
         topics_assigned = {tp.topic for tp in assigned}
+        held = []
         if settings.topic_articles in topics_assigned:
             services.stale.add("dedup")
+            held.append("dedup")
         if settings.topic_embedded in topics_assigned:
             services.stale.add("events")
+            held.append("events")
+        log.info("assigned %d partitions; single writers here: %s", len(assigned),
+                 ", ".join(held) or "none")
 
     @app.page("/metrics")
     async def _metrics(web: Any, request: Any) -> Any:

@@ -109,7 +109,9 @@ class EmbeddedBroker:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
-        process.terminate()
+        # Tansu exits at once on SIGINT; on SIGTERM it waits about 5 s for its clients to
+        # leave, which a memory-only broker gains nothing from.
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:

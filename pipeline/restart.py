@@ -11,11 +11,9 @@ from typing import NoReturn
 
 from pipeline.backoff import backoff
 from pipeline.broker import EmbeddedBroker
-from pipeline.errors import ConfigurationError, StoreUnavailable, WirewatchError
-from pipeline.settings import Settings
+from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store import Store
 from pipeline.store_errors import looks_misconfigured
-from pipeline.topics import ensure_topics
 
 log = logging.getLogger("wirewatch")
 
@@ -39,24 +37,19 @@ def wait_for_store(store: Store, max_wait_s: float = 300.0) -> None:
             time.sleep(delay)
 
 
-def restart_on_lost_topics(
-    settings: Settings, broker: EmbeddedBroker | None, lost: list[str]
-) -> None:
-    """What the topic watch does when the broker lost wirewatch's topics: recreate them
-    and restart this process in place. Everything it still holds refers to the broker's
-    previous life; the new process rebuilds its state from the store, as after a crash."""
+def restart_on_lost_topics(broker: EmbeddedBroker | None, lost: list[str]) -> None:
+    """What the topic watch does when the broker lost wirewatch's topics: restart this
+    process in place. Everything it still holds refers to the broker's previous life; the
+    new process recreates the topics and rebuilds its state from the store, as after a
+    crash. The topics are not recreated here: produce requests still in flight from this
+    process would then land in them, half-written when the exec cuts the connection."""
     log.error(
-        "the broker lost the topics %s (a memory-only broker restarted, or they were deleted)",
+        "the broker lost the topics %s (a memory-only broker restarted, or they were "
+        "deleted)",
         ", ".join(lost),
     )
     if broker is not None:
         broker.stop()  # this process's own broker died or was reset: the new one starts it
-    else:
-        try:
-            ensure_topics(settings)
-        except WirewatchError as exc:  # gone again: the watch tries at its next look
-            log.warning("cannot recreate the topics yet: %s", exc)
-            return
     restart_process("restarting the worker")
 
 

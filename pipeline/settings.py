@@ -101,7 +101,7 @@ class Settings(BaseSettings):
 
     # Recovery from a broker that lost its topics (the embedded broker is memory-only):
     # seconds between two looks at the topics; 0 turns the watch off.
-    topic_watch_s: float = Field(5.0, ge=0)
+    topic_watch_s: float = Field(2.0, ge=0)
 
     @field_validator("bootstrap_servers")
     @classmethod

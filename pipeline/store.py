@@ -23,6 +23,7 @@ from schemas.tables import alerts, articles, event_sources, event_updates, event
 from schemas.tables import metadata as schema
 
 T = TypeVar("T")
+SCHEMA_LOCK = 0x77697265  # "wire": the advisory lock key taken while creating the schema
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,15 @@ class Store:
         self.engine = connect(url)
 
     def create_schema(self) -> None:
-        self._run(lambda: schema.create_all(self.engine))
+        def work() -> None:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Workers that start together would otherwise race to create the
+                    # same tables (a unique violation in pg_type): one at a time.
+                    conn.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
+                schema.create_all(conn)
+
+        self._run(work)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -22,7 +22,7 @@ from kafka.errors import KafkaError
 
 from pipeline.errors import BrokerError
 from pipeline.settings import Settings
-from pipeline.topics import admin_client, topic_specs
+from pipeline.topics import topic_specs
 
 log = logging.getLogger("wirewatch")
 
@@ -70,9 +70,26 @@ class TopicWatch:
             with contextlib.suppress(Exception):  # a client of a dead broker may not close
                 admin.close()
 
+    def _new_admin(self) -> KafkaAdminClient:
+        # Short timeouts: the default client waits 30 s for a broker that is down, and the
+        # sooner a restarted broker is noticed, the less this process writes into it.
+        quick = {
+            "bootstrap_timeout_ms": 3000,
+            "reconnect_backoff_max_ms": 1000,
+            "request_timeout_ms": 3000,
+        }
+        try:
+            return KafkaAdminClient(
+                bootstrap_servers=self.settings.kafka_servers.split(","),
+                client_id=f"{self.settings.app_id}-topic-watch",
+                **{k: v for k, v in quick.items() if k in KafkaAdminClient.DEFAULT_CONFIG},
+            )
+        except KafkaError as exc:
+            raise BrokerError(f"no broker answers at {self.settings.kafka_servers}") from exc
+
     def _topic_ids(self) -> dict[str, str | None]:
         if self._admin is None:
-            self._admin = admin_client(self.settings, timeout_s=5.0)
+            self._admin = self._new_admin()
         present = set(self._admin.list_topics())
         ours = [name for name in self.names if name in present]
         ids: dict[str, str | None] = {}

@@ -49,7 +49,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
         wait_for_store(store)
         watch = TopicWatch(
             settings,
-            on_lost=partial(restart_on_lost_topics, settings, broker),
+            on_lost=partial(restart_on_lost_topics, broker),
             broker_alive=(lambda: broker.running) if broker is not None else None,
         )
         app, _ = create_app(settings, store, topic_watch=watch)

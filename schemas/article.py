@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 Key = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=512, pattern=r"^[^\x00-\x1f\x7f]+$"
+        strip_whitespace=True, min_length=1, max_length=512, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
     ),
 ]
 

@@ -1,0 +1,235 @@
+"""The store under hostile values and failing servers, on SQLite and PostgreSQL.
+
+- Values reach SQL as bound parameters only: a source or title carrying SQL or markup
+  changes nothing but its own row, and is stored as written (markup cleaned).
+- NUL characters, which PostgreSQL text columns refuse, never reach them.
+- Errors that mean "the database is away" become StoreUnavailable (the stages wait and
+  retry); errors that belong to one write do not (the write is isolated).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
+
+from pipeline.broker import free_port
+from pipeline.clustering import EventIndex
+from pipeline.dedup import NearDuplicateIndex
+from pipeline.dedup_stage import DedupStage, Incoming
+from pipeline.encoder import HashingEncoder, embedding_text
+from pipeline.errors import StoreUnavailable
+from pipeline.event_stage import EventStage
+from pipeline.fingerprint import Fingerprinter
+from pipeline.store import Store
+from pipeline.store_errors import is_unavailable, looks_misconfigured
+from schemas.messages import Embedded
+from schemas.tables import articles, events, fingerprints
+from tests.faults import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2025, 7, 3, 12, 0, tzinfo=UTC)
+INJECTIONS = [
+    "x'); DROP TABLE articles; --",
+    "'; DELETE FROM events WHERE '1'='1",
+    "\" OR 1=1; UPDATE articles SET source='pwned' --",
+    "Robert'); DROP TABLE event_sources;--",
+    "\\'; TRUNCATE fingerprints; --",
+    "$$; DROP TABLE alerts; $$",
+]
+
+
+def run_through_stages(store: Store, messages: list[dict[str, Any]]) -> None:
+    """Dedup, embed and place the messages, writing as the agents do."""
+    dedup = DedupStage(store, NearDuplicateIndex(), Fingerprinter())
+    dedup.load()
+    encoder = HashingEncoder()
+    event_stage = EventStage(store, EventIndex(), encoder=encoder)
+    event_stage.load()
+    plan = dedup.plan([Incoming(json.dumps(m).encode(), NOW) for m in messages], NOW)
+    dedup.save(plan)
+    assert plan.dead == [], [d.detail for d in plan.dead]
+    unique = [f for f in plan.forward if f.duplicate_of is None]
+    vectors = iter(
+        encoder.encode([embedding_text(f.article.title, f.article.body) for f in unique])
+    )
+    embedded = [
+        Embedded(
+            **f.model_dump(), embedding=None if f.duplicate_of else Embedded.pack(next(vectors))
+        )
+        for f in plan.forward
+    ]
+    event_plan = event_stage.plan(embedded, NOW)
+    event_stage.save(event_plan)
+
+
+def snapshot(store: Store, exclude_ids: set[str]) -> dict[str, list[tuple[Any, ...]]]:
+    with store.engine.connect() as conn:
+        return {
+            table.name: sorted(
+                tuple(str(v) for v in row)
+                for row in conn.execute(select(table))
+                if not exclude_ids & {str(v) for v in row}
+            )
+            for table in (articles, fingerprints)
+        }
+
+
+def test_sql_and_markup_in_values_change_nothing_but_their_own_row(db_url: str) -> None:
+    store = Store(db_url)
+    store.create_schema()
+    run_through_stages(
+        store,
+        [
+            {
+                "id": f"calm-{i}",
+                "source": f"calm{i}.example",
+                "title": f"Calm story {i}",
+                "body": f"An ordinary report number {i} about the harbour and the weather today.",
+            }
+            for i in range(5)
+        ],
+    )
+    counts_before = {t.name: store.count(t) for t in TABLES}
+    before = snapshot(store, set())
+
+    hostile = [
+        {
+            "id": f"evil-{i}'--",
+            "source": payload,
+            "title": f"<script>alert('{i}')</script>{payload}",
+            "body": f"{payload} <b>bold</b> and a report about something else entirely {i}.",
+            "url": f"https://example.org/?q={payload}",
+            "language": "fr'--",
+            "kicker": payload,
+        }
+        for i, payload in enumerate(INJECTIONS)
+    ]
+    run_through_stages(store, hostile)
+
+    # Every table is there, the other rows are as they were, and one row was added per
+    # hostile article.
+    assert snapshot(store, {m["id"] for m in hostile}) == before
+    after = {t.name: store.count(t) for t in TABLES}
+    assert after["articles"] == counts_before["articles"] + len(hostile)
+    assert all(after[name] >= counts_before[name] for name in after)
+    # Each is stored as written: SQL verbatim, markup removed.
+    with store.engine.connect() as conn:
+        rows = {
+            r.id: r
+            for r in conn.execute(
+                select(articles).where(articles.c.id.in_([m["id"] for m in hostile]))
+            )
+        }
+    for message, payload in zip(hostile, INJECTIONS, strict=True):
+        row = rows[message["id"]]
+        assert row.source == payload
+        assert row.title == payload  # the <script> element is gone, the SQL kept as text
+        assert row.body.startswith(f"{payload} bold and")
+        assert json.loads(row.extra) == {"kicker": payload}
+    store.close()
+
+
+def test_no_sql_is_written_by_hand() -> None:
+    """Every statement in the pipeline is built by SQLAlchemy Core: values are bound."""
+    hand_written = re.compile(r"\btext\(|exec_driver_sql|\.execute\(\s*f?[\"']")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("pipeline", "agents", "schemas")
+        for path in (ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if hand_written.search(line) and "PRAGMA" not in line  # constant SQLite settings
+    ]
+    assert offenders == []
+
+
+@pytest.mark.postgres
+def test_nul_characters_never_reach_postgresql(pg_url: str) -> None:
+    store = Store(pg_url)
+    store.create_schema()
+    # PostgreSQL itself refuses them: this is what the pipeline must never send.
+    with pytest.raises(DBAPIError), store.engine.begin() as conn:
+        conn.execute(text("SELECT CAST(:v AS text)"), {"v": "a\x00b"})
+    nul = "\x00"
+    run_through_stages(
+        store,
+        [
+            {
+                "id": "nul-1",
+                "source": "wire.example",
+                "title": f"Title{nul} with NUL",
+                "body": f"Body{nul} with{nul} NUL characters in it.",
+                "url": f"https://x.org/{nul}",
+                "language": f"en{nul}",
+                f"key{nul}": f"value{nul}",
+                "nested": {"v": [nul]},
+            }
+        ],
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(select(articles).where(articles.c.id == "nul-1")).one()
+        event = conn.execute(select(events).where(events.c.id == row.event_id)).one()
+    assert row.title == "Title with NUL" and row.body == "Body with NUL characters in it."
+    assert row.url == "https://x.org/" and row.language == "en"
+    assert "\x00" not in row.extra and json.loads(row.extra)["nested"] == {"v": ["\x00"]}
+    assert "\x00" not in event.headline
+    store.close()
+
+
+# -- which errors mean "unavailable" -------------------------------------------------
+
+
+def error_of(engine_url: str, statement: str, **connect_args: Any) -> DBAPIError:
+    engine = create_engine(engine_url, connect_args=connect_args)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    except DBAPIError as exc:
+        return exc
+    finally:
+        engine.dispose()
+    raise AssertionError(f"{statement!r} did not fail")
+
+
+@pytest.mark.postgres
+def test_postgresql_errors_are_told_apart(pg_url: str) -> None:
+    refused = pg_url.replace(pg_url.split("@")[1].split("/")[0], f"127.0.0.1:{free_port()}")
+    assert is_unavailable(error_of(refused, "SELECT 1"))
+    assert is_unavailable(error_of(pg_url, "SET statement_timeout = 10; SELECT pg_sleep(1)"))
+    assert is_unavailable(
+        error_of(pg_url, "SELECT pg_terminate_backend(pg_backend_pid())")
+    )  # admin shutdown, 57P01
+    assert not is_unavailable(error_of(pg_url, "SELECT 1/0"))
+    assert not is_unavailable(error_of(pg_url, "SELECT CAST('x' AS integer)"))
+    # A login refused is unavailable to a running worker, and a setting to fix at start.
+    base, _, database = pg_url.rpartition("/")
+    no_role = re.sub(r"//[^@]*@", "//no_such_role@", base) + "/" + database
+    error = error_of(no_role, "SELECT 1")
+    assert is_unavailable(error) and looks_misconfigured(str(error.orig))
+    with pytest.raises(StoreUnavailable):
+        Store(refused).count(articles)
+
+
+def test_sqlite_errors_are_told_apart(tmp_path: Path) -> None:
+    missing = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}"
+    assert is_unavailable(error_of(missing, "SELECT 1"))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    holder = sqlite3.connect(tmp_path / "db.sqlite")
+    holder.execute("CREATE TABLE t (x INTEGER NOT NULL)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert is_unavailable(error_of(url, "INSERT INTO t VALUES (1)", timeout=0))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert not is_unavailable(error_of(url, "INSERT INTO t VALUES (NULL)"))
+    assert not is_unavailable(error_of(url, "SELECT * FROM no_such_table"))
+    with pytest.raises(StoreUnavailable):
+        Store(missing).count(articles)
