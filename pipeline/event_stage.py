@@ -12,6 +12,7 @@ one transaction. The agent retries `save` until it succeeds, then publishes the 
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,8 +62,16 @@ class EventStage:
         self.encoder = encoder  # only for a copy whose original is unknown: rare
         self.embed_max_chars = embed_max_chars
         self._states: dict[str, EventState] = {}
-        self._members: dict[str, list[str]] = {}  # live event -> its canonical articles
-        self._event_of: dict[str, str] = {}  # live canonical article -> its event
+        self._members: dict[str, set[str]] = {}  # live event -> its canonical articles
+        self._event_of: dict[str, str] = {}  # recent canonical article -> its event
+        # What leaves memory at the end of a batch: articles by age (an event that goes
+        # on for weeks keeps only its recent members here; copies of older ones find
+        # their event in the store), events out of the window, and events loaded for one
+        # batch only. Deferred to the end of the batch so that a copy later in the batch
+        # still finds its original.
+        self._article_expiry: list[tuple[datetime, str]] = []
+        self._evicted: list[str] = []
+        self._borrowed: set[str] = set()
         self._watermark: datetime | None = None
 
     @property
@@ -82,9 +91,9 @@ class EventStage:
             sources[s.event_id].append(s)
         for r in rows:
             self._states[r.id] = _state_from_row(r, sources[r.id])
-            self._members[r.id] = []
+            self._members[r.id] = set()
         for m in self.store.members_of(ids):
-            self._remember(m.event_id, m.id)
+            self._remember(m.event_id, m.id, m.published_at)
             if m.embedding is not None:
                 vector = np.frombuffer(m.embedding, dtype=np.float32)
                 self.index.restore(
@@ -148,7 +157,7 @@ class EventStage:
                 event_id = assignment.event_id
                 if assignment.created:
                     self._states[event_id] = EventState.open(event_id, article)
-                self._remember(event_id, article.id)
+                self._remember(event_id, article.id, article.published_at)
                 change = self._record(
                     event_id,
                     item,
@@ -165,6 +174,7 @@ class EventStage:
                 )
             self._collect(plan, change, now)
             self._advance(article.published_at)
+        self._forget()
         return plan
 
     def save(self, plan: EventPlan) -> None:
@@ -252,9 +262,10 @@ class EventStage:
         text = embedding_text(article.title, article.body, self.embed_max_chars)
         return self.encoder.encode([text])[0]
 
-    def _remember(self, event_id: str, article_id: str) -> None:
+    def _remember(self, event_id: str, article_id: str, published_at: datetime) -> None:
         self._event_of[article_id] = event_id
-        self._members.setdefault(event_id, []).append(article_id)
+        self._members.setdefault(event_id, set()).add(article_id)
+        heapq.heappush(self._article_expiry, (published_at, article_id))
 
     def _load_states(self, event_ids: set[str]) -> None:
         if not event_ids:
@@ -265,16 +276,36 @@ class EventStage:
             sources[s.event_id].append(s)
         for r in rows:
             self._states[r.id] = _state_from_row(r, sources[r.id])
-            self._members.setdefault(r.id, [])
+            self._members.setdefault(r.id, set())
+            self._borrowed.add(r.id)  # not live: needed for this batch only
 
     def _advance(self, published_at: datetime) -> None:
         if self._watermark is not None and published_at <= self._watermark:
             return
         self._watermark = published_at
-        for event_id in self.index.evict_before(published_at - self.window):
+        self._evicted.extend(self.index.evict_before(published_at - self.window))
+
+    def _forget(self) -> None:
+        """Drop what the live window no longer needs (see __init__)."""
+        for event_id in self._evicted:
             self._states.pop(event_id, None)
-            for article_id in self._members.pop(event_id, []):
+            for article_id in self._members.pop(event_id, ()):
                 self._event_of.pop(article_id, None)
+        self._evicted.clear()
+        for event_id in self._borrowed:
+            if event_id in self.index:
+                continue
+            self._states.pop(event_id, None)
+            self._members.pop(event_id, None)
+        self._borrowed.clear()
+        if self._watermark is None:
+            return
+        cutoff = self._watermark - self.window
+        while self._article_expiry and self._article_expiry[0][0] < cutoff:
+            _, article_id = heapq.heappop(self._article_expiry)
+            event_id = self._event_of.pop(article_id, None)
+            if event_id is not None:
+                self._members.get(event_id, set()).discard(article_id)
 
 
 def _state_from_row(row: Any, sources: list[Any]) -> EventState:

@@ -35,6 +35,10 @@ class FeedShape:
     topic_words: int = 12  # pseudo-words of an event
     topic_share: float = 0.5  # of the words in a report that are its event's
     paragraphs: tuple[int, int] = (3, 6)
+    # Running stories (a war, a campaign) that never close: a share of all articles goes
+    # to one of `stories` of them, so some events stay live for the whole stream.
+    story_share: float = 0.0
+    stories: int = 3
 
 
 @dataclass
@@ -56,6 +60,7 @@ class SyntheticFeed:
         self._start = start
         self._filler = self._vocabulary(3000, syllables=(2, 3))
         self._events: list[_Event] = []
+        self._stories: list[_Event] = []
         self._count = 0
 
     def articles(self, count: int) -> Iterator[dict[str, Any]]:
@@ -75,7 +80,9 @@ class SyntheticFeed:
         self._count += 1
         live = [e for e in self._events if published - e.opened < shape.event_lifetime]
         self._events = live
-        if not live or rnd.random() < shape.new_event_share:
+        if shape.story_share and rnd.random() < shape.story_share:
+            event = self._story(published)
+        elif not live or rnd.random() < shape.new_event_share:
             event = _Event(self._count, self._topic_words(), published, [])
             self._events.append(event)
         else:
@@ -97,6 +104,16 @@ class SyntheticFeed:
         article["language"] = "xx"
         article["synthetic_event"] = f"event-{self._seed}-{event.number}"
         return article
+
+    def _story(self, published: datetime) -> _Event:
+        if len(self._stories) < self.shape.stories:
+            self._stories.append(
+                _Event(-len(self._stories) - 1, self._topic_words(), published, [])
+            )
+            return self._stories[-1]
+        story = self._random.choice(self._stories)
+        story.reports = story.reports[-50:]  # copies are of recent reports
+        return story
 
     def _copy(self, original: dict[str, Any], article_id: str, source: str) -> dict[str, Any]:
         rnd = self._random

@@ -84,13 +84,13 @@ EXAMPLES = itertools.count()
 
 
 @settings(
-    max_examples=3,
+    max_examples=4,
     deadline=None,
     phases=[Phase.generate],
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-@given(st.lists(hostile_messages(), min_size=80, max_size=80))
+@given(st.lists(hostile_messages(), min_size=40, max_size=40))
 def test_generated_hostile_stream_through_the_real_pipeline(
     pipeline: Pipeline, hostile: list[bytes]
 ) -> None:

@@ -1,0 +1,131 @@
+"""Memory over a long stream: does the live window really bound what the stages hold?
+
+Runs N generated articles (pipeline/synthetic.py, with a few stories that never close)
+through the same stage objects the agents use: DedupStage (validation, MinHash, LSH) and
+EventStage (event index, states, SQL writes), with the hashing encoder and a SQLite
+store in a temporary directory. Every `--every` articles it prints the resident memory
+of the process and the size of every in-memory structure of the stages.
+
+    .venv/bin/python benchmarks/memory_soak.py                 # 100k articles, 72 h window
+    .venv/bin/python benchmarks/memory_soak.py --articles 20000 --window-h 6
+
+Articles are 30 s apart, so a 72 h window holds about 8,640 of them: past that point
+every structure should stop growing, and so should the resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.app import build_dedup_stage, build_event_stage
+from pipeline.dedup_stage import DedupStage, Incoming
+from pipeline.encoder import HashingEncoder, embedding_text
+from pipeline.event_stage import EventStage
+from pipeline.settings import Settings
+from pipeline.store import Store
+from pipeline.synthetic import FeedShape, SyntheticFeed
+from schemas.messages import Embedded
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def sizes(dedup: DedupStage, events: EventStage) -> dict[str, int]:
+    """Every in-memory structure of the two stages that grows with the stream."""
+    lsh_full, lsh_lead = dedup.index._full, dedup.index._lead
+    return {
+        "dedup_entries": len(dedup.index._entries),
+        "dedup_by_time": len(dedup.index._by_time),
+        "lsh_keys": len(lsh_full.keys._dict) + len(lsh_lead.keys._dict),
+        "lsh_buckets": sum(t.size() for t in (*lsh_full.hashtables, *lsh_lead.hashtables)),
+        "live_events": len(events.index._events),
+        "event_expiry": len(events.index._expiry),
+        "event_states": len(events._states),
+        "event_members": sum(len(m) for m in events._members.values()),
+        "article_to_event": len(events._event_of),
+        "article_expiry": len(events._article_expiry),
+    }
+
+
+def run(articles: int, every: int, window_h: float, batch: int, seed: int) -> list[dict[str, Any]]:
+    directory = tempfile.mkdtemp(prefix="wirewatch-soak-")
+    settings = Settings(
+        database_url=f"sqlite:///{directory}/soak.db", model="hashing", live_window_h=window_h
+    )
+    store = Store(settings.database)
+    store.create_schema()
+    encoder = HashingEncoder()
+    dedup = build_dedup_stage(settings, store)
+    events = build_event_stage(settings, store, encoder)
+    feed = SyntheticFeed(seed, FeedShape(story_share=0.03)).lines(articles)
+    rows: list[dict[str, Any]] = []
+    start = time.monotonic()
+    done = 0
+    print(f"store {settings.database}; window {window_h} h; resident at start {rss_mib():.1f} MiB")
+    while done < articles:
+        chunk = [next(feed) for _ in range(min(batch, articles - done))]
+        now = datetime.now(UTC)
+        plan = dedup.plan([Incoming(raw, now) for raw in chunk], now)
+        dedup.save(plan)
+        unique = [f for f in plan.forward if f.duplicate_of is None]
+        vectors = iter(
+            encoder.encode([embedding_text(f.article.title, f.article.body) for f in unique])
+        )
+        embedded = [
+            Embedded(
+                **f.model_dump(), embedding=None if f.duplicate_of else Embedded.pack(next(vectors))
+            )
+            for f in plan.forward
+        ]
+        events.save(events.plan(embedded, now))
+        previous, done = done, done + len(chunk)
+        if done // every > previous // every or done == articles:
+            gc.collect()
+            row = {
+                "articles": done,
+                "rss_mib": round(rss_mib(), 1),
+                "seconds": round(time.monotonic() - start, 1),
+                **sizes(dedup, events),
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    store.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--every", type=int, default=10_000)
+    parser.add_argument("--window-h", type=float, default=72.0)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rows = run(args.articles, args.every, args.window_h, args.batch, args.seed)
+    # Past the first window, nothing should grow: compare the last point with the first
+    # one taken after the window filled.
+    window_articles = int(args.window_h * 3600 / 30)
+    steady = [r for r in rows if r["articles"] >= 2 * window_articles] or rows[-1:]
+    first, last = steady[0], rows[-1]
+    print(
+        f"\nfrom {first['articles']} to {last['articles']} articles: resident "
+        f"{first['rss_mib']} -> {last['rss_mib']} MiB "
+        f"(x{last['rss_mib'] / first['rss_mib']:.2f}); live LSH entries "
+        f"{first['dedup_entries']} -> {last['dedup_entries']}, live events "
+        f"{first['live_events']} -> {last['live_events']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
