@@ -214,8 +214,11 @@ def create_app(
         if settings.topic_embedded in topics_assigned:
             services.stale.add("events")
             held.append("events")
-        log.info("assigned %d partitions; single writers here: %s", len(assigned),
-                 ", ".join(held) or "none")
+        log.info(
+            "assigned %d partitions; single writers here: %s",
+            len(assigned),
+            ", ".join(held) or "none",
+        )
 
     @app.page("/metrics")
     async def _metrics(web: Any, request: Any) -> Any:

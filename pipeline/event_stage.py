@@ -144,8 +144,10 @@ class EventStage:
                     )
                 )
             else:
-                # A unique article; or a copy whose original never reached this stage,
-                # which then stands as an original of its own.
+                # A unique article; or a copy whose original has not reached this stage:
+                # not yet (a broker that reordered messages) or never (dead-lettered).
+                # Such a copy is placed by its own embedding, where its original will
+                # join it, and keeps the link the dedup stage found.
                 vector = item.vector()
                 if vector is None:
                     vector = self._embed(article)
@@ -162,14 +164,19 @@ class EventStage:
                     event_id,
                     item,
                     created=assignment.created,
-                    duplicate_of=None,
+                    duplicate_of=original,
                     similarity=assignment.similarity,
                     now=now,
                 )
-                plan.placed.append(Placed(article.id, event_id, None, assignment.created))
+                plan.placed.append(Placed(article.id, event_id, original, assignment.created))
                 plan.writes.articles.append(
                     _article_row(
-                        article, event_id, event_similarity=assignment.similarity, vector=vector
+                        article,
+                        event_id,
+                        duplicate_of=original,
+                        dup_similarity=item.dup_similarity if original else None,
+                        event_similarity=assignment.similarity,
+                        vector=vector,
                     )
                 )
             self._collect(plan, change, now)

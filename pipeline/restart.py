@@ -44,8 +44,7 @@ def restart_on_lost_topics(broker: EmbeddedBroker | None, lost: list[str]) -> No
     crash. The topics are not recreated here: produce requests still in flight from this
     process would then land in them, half-written when the exec cuts the connection."""
     log.error(
-        "the broker lost the topics %s (a memory-only broker restarted, or they were "
-        "deleted)",
+        "the broker lost the topics %s (a memory-only broker restarted, or they were deleted)",
         ", ".join(lost),
     )
     if broker is not None:

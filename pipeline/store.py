@@ -237,6 +237,7 @@ class Store:
                     key=["id"],
                     update_columns=[
                         "headline",
+                        "canonical_article_id",  # an earlier article can arrive later
                         "article_count",
                         "duplicate_count",
                         "source_count",
@@ -269,7 +270,8 @@ class Store:
         return self._run(lambda: self._all(query))
 
     def members_of(self, event_ids: Iterable[str]) -> list[Any]:
-        """The canonical (not duplicate) articles of the events, oldest first."""
+        """The articles that shaped the events' centroids (those with an embedding: the
+        originals, and a copy that arrived before its original), oldest first."""
         ids = list(set(event_ids))
         if not ids:
             return []
@@ -282,7 +284,7 @@ class Store:
                 articles.c.published_at,
                 articles.c.embedding,
             )
-            .where(articles.c.event_id.in_(ids), articles.c.duplicate_of.is_(None))
+            .where(articles.c.event_id.in_(ids), articles.c.embedding.is_not(None))
             .order_by(articles.c.published_at, articles.c.id)
         )
         return self._run(lambda: self._all(query))

@@ -149,8 +149,9 @@ def _lone_surrogate(text: str) -> InvalidArticle:
     found = _SURROGATE.search(text)
     code = f"\\u{ord(found.group()):04x}" if found else "?"
     return InvalidArticle(
-        "invalid_unicode", f"a lone surrogate escape {code} is not a character; "
-        "encode characters outside the BMP as a surrogate pair or as UTF-8"
+        "invalid_unicode",
+        f"a lone surrogate escape {code} is not a character; "
+        "encode characters outside the BMP as a surrogate pair or as UTF-8",
     )
 
 
