@@ -55,6 +55,12 @@ def sizes(dedup: DedupStage, events: EventStage) -> dict[str, int]:
         "event_members": sum(len(m) for m in events._members.values()),
         "article_to_event": len(events._event_of),
         "article_expiry": len(events._article_expiry),
+        # The word statistics of event matching: document frequencies of the held
+        # articles, and the largest event's word vector (a never-closing story's).
+        "df_terms": len(events.index._df._counts),
+        "largest_event_terms": max(
+            (len(e.terms) for e in events.index._events.values()), default=0
+        ),
     }
 
 
