@@ -29,8 +29,9 @@ async def send_all(messages: Iterable[Outgoing]) -> None:
     """Send and wait until the broker has every message: only then may offsets move on.
 
     What the broker did not take is sent again (keeping its relative order), with backoff,
-    for as long as it takes (offsets wait meanwhile). A message too large for the producer or the broker
-    is raised at once: it is that message's fault, and the caller dead-letters it."""
+    for as long as it takes (offsets wait meanwhile). A message too large for the producer
+    or the broker is raised at once: it is that message's own fault, and the caller
+    dead-letters it."""
     pending = list(messages)
     delays = backoff()
     attempt = 0
