@@ -7,8 +7,7 @@ import faust
 
 from agents import ack_all, send_all
 from pipeline.app import Services, Topics
-from pipeline.encoder import embedding_text
-from schemas.messages import Deduped, Embedded
+from pipeline.embed_stage import read_batch, with_embeddings
 
 
 def attach(app: faust.App, topics: Topics, services: Services) -> None:
@@ -20,24 +19,11 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
         async for events in stream.noack_take(
             settings.embed_batch_size, within=settings.batch_wait_s
         ):
-            items = [Deduped.model_validate_json(e.message.value) for e in events]
-            unique = [i for i in items if i.duplicate_of is None]
-            texts = [
-                embedding_text(i.article.title, i.article.body, settings.embed_max_chars)
-                for i in unique
-            ]
-            vectors = iter(await services.in_model(encoder.encode, texts))
-            out = [
-                Embedded(
-                    **i.model_dump(),
-                    embedding=None if i.duplicate_of else Embedded.pack(next(vectors)),
-                )
-                for i in items
-            ]
+            values = [e.message.value for e in events]
+            batch = read_batch(values, settings.embed_max_chars)
+            vectors = await services.in_model(encoder.encode, batch.texts)
+            out = with_embeddings(values, batch, vectors)
             await send_all(
-                [
-                    (topics.embedded, e.article.id.encode(), e.model_dump_json().encode())
-                    for e in out
-                ]
+                [(topics.embedded, key, value) for key, value in zip(batch.keys, out, strict=True)]
             )
             await ack_all(stream, events)

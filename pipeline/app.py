@@ -132,7 +132,10 @@ class Services:
                 log.info("loading the model %r", self.settings.model)
                 self.encoder = await self.in_model(
                     partial(
-                        load_encoder, self.settings.model, batch_size=self.settings.embed_batch_size
+                        load_encoder,
+                        self.settings.model,
+                        batch_size=self.settings.embed_batch_size,
+                        threads=self.settings.torch_threads,
                     )
                 )
                 self.encoder = TimedEncoder(self.encoder)  # batch times for /metrics
@@ -161,7 +164,27 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _shorter_fetch_wait(max_wait_ms: int) -> None:
+    """faust hard-codes a 1.5 s fetch wait for its consumer. A broker that answers a fetch
+    only when that wait is over (the embedded Tansu does, for aiokafka) then adds up to
+    1.5 s at every stage (measured: 0.4 to 0.8 s a hop; 50 ms with 100 ms). Kafka answers
+    as soon as data comes, where a shorter wait costs only a few empty fetches."""
+    from faust.transport.drivers import aiokafka as driver
+
+    thread = driver.AIOKafkaConsumerThread
+    original = getattr(thread, "_wirewatch_original_create", thread._create_worker_consumer)
+
+    def create(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = max_wait_ms  # read by aiokafka when it starts
+        return consumer
+
+    thread._wirewatch_original_create = original  # type: ignore[attr-defined]
+    thread._create_worker_consumer = create  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings, store: Store | None = None) -> tuple[faust.App, Services]:
+    _shorter_fetch_wait(settings.fetch_max_wait_ms)
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka_servers.split(",")],

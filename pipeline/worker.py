@@ -13,6 +13,7 @@ from pipeline.broker import EmbeddedBroker
 from pipeline.logs import logging_config
 from pipeline.settings import Settings
 from pipeline.store import Store
+from pipeline.threads import limit_blas_threads
 from pipeline.topics import ensure_topics
 
 log = logging.getLogger("wirewatch")
@@ -31,6 +32,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    limit_blas_threads()
     broker = None
     if settings.embedded_broker:
         broker = EmbeddedBroker(settings.broker_host, settings.broker_port).start()
@@ -52,6 +54,10 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             quiet=True,
             logging_config=logging_config(settings.log_format, loglevel),
         )
+        # faust's terminal spinner puts the root logger at DEBUG so that it turns on every
+        # log call: every debug line of faust and aiokafka then builds a record, on the
+        # hot path (issue 7). The chosen log level alone decides.
+        worker.spinner = None
         worker.execute_from_commandline()
     finally:
         if broker is not None:
