@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 from pydantic import SecretStr
 
-from pipeline.bench_stages import ScaleRow, dedup_alone, encode_baseline, matching_vs_history
+from pipeline.bench_stages import (
+    ScaleRow,
+    dedup_alone,
+    encode_baseline,
+    events_alone,
+    matching_vs_history,
+)
 from pipeline.broker import EmbeddedBroker, free_port
 from pipeline.errors import WirewatchError
 from pipeline.feedgen import FeedSpec, encode_lines, load_originals, make_feed
@@ -79,6 +85,7 @@ class BenchResult:
     copies_expected: int  # copies in the feed, by construction
     dedup_per_s: float
     dedup_cpu_per_s: float
+    events_per_s: float  # the event stage alone (the sink's work without the broker)
     latency_ms: dict[str, float]
     latency_rate_per_s: float
     burst_latency_ms: dict[str, float]
@@ -144,6 +151,10 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
     encode = encode_baseline(settings, dedup.texts)
     progress(f"baseline: encoding {len(dedup.texts)} texts", len(dedup.texts), len(dedup.texts))
 
+    progress("event stage alone", 0, len(dedup.forward))
+    events_per_s = events_alone(settings, dedup.forward, encode.vectors, workdir)
+    progress("event stage alone", len(dedup.forward), len(dedup.forward))
+
     run = run_pipeline(settings, config, lines, encode_lines(warm), workdir, threads, progress)
 
     scale: list[ScaleRow] = []
@@ -171,6 +182,7 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
         copies_expected=sum(1 for a in feed if "wire_copy_of" in a),
         dedup_per_s=dedup.per_s,
         dedup_cpu_per_s=dedup.cpu_per_s,
+        events_per_s=events_per_s,
         latency_ms=run.latency_ms,
         latency_rate_per_s=run.latency_rate,
         burst_latency_ms=run.burst_latency_ms,
@@ -460,6 +472,7 @@ def render(result: BenchResult) -> list[str]:
         f"ratio pipeline/encode:   {r.ratio:8.2f}x  (in CPU time: {r.cpu_ratio:.2f}x)",
         f"dedup stage alone:       {r.dedup_per_s:8.0f} articles/s on one core "
         f"({r.dedup_cpu_per_s:.0f} per CPU-second)",
+        f"event stage alone:       {r.events_per_s:8.0f} articles/s (match, SQLite write, outbox)",
         f"latency produce -> event-update at {r.latency_rate_per_s:.0f} articles/s: "
         f"p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, p99 {lat['p99']:.0f} ms",
         f"  (in the burst, queueing included: p50 {burst['p50']:.0f} ms, "

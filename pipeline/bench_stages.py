@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.app import build_dedup_stage
+from pipeline.app import build_dedup_stage, build_event_stage
 from pipeline.clustering import ClusterConfig, ClusterItem, EventIndex
 from pipeline.dedup import DedupConfig, NearDuplicateIndex
 from pipeline.dedup_stage import Incoming
@@ -23,6 +23,7 @@ from pipeline.feedgen import FeedSpec, make_feed
 from pipeline.fingerprint import FingerprintConfig, Fingerprinter
 from pipeline.settings import Settings
 from pipeline.store import Store
+from schemas.messages import Deduped, Embedded
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class DedupRun:
     cpu_per_s: float  # per second of CPU time of that thread
     texts: list[str]  # what the pipeline will embed: the articles found unique, in order
     copies: int  # articles found to be copies
+    forward: list[Deduped]  # what the stage passes on, in order
 
 
 def dedup_alone(settings: Settings, lines: list[bytes], workdir: Path) -> DedupRun:
@@ -41,6 +43,7 @@ def dedup_alone(settings: Settings, lines: list[bytes], workdir: Path) -> DedupR
     stage = build_dedup_stage(settings, store)
     now = datetime.now(UTC)
     texts: list[str] = []
+    forward: list[Deduped] = []
     copies = 0
     gc.collect()
     wall, cpu = time.perf_counter(), time.thread_time()
@@ -48,6 +51,7 @@ def dedup_alone(settings: Settings, lines: list[bytes], workdir: Path) -> DedupR
         batch = [Incoming(line, now) for line in lines[start : start + settings.batch_max]]
         plan = stage.plan(batch, now)
         stage.save(plan)
+        forward.extend(plan.forward)
         for item in plan.forward:
             if item.duplicate_of is None:
                 texts.append(
@@ -57,7 +61,7 @@ def dedup_alone(settings: Settings, lines: list[bytes], workdir: Path) -> DedupR
                 copies += 1
     wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
     store.close()
-    return DedupRun(len(lines) / wall, len(lines) / cpu, texts, copies)
+    return DedupRun(len(lines) / wall, len(lines) / cpu, texts, copies, forward)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class EncodeRun:
     texts: int
     threads: int
     cpu_ms: float  # CPU time per text, all threads
+    vectors: np.ndarray
 
 
 def encode_baseline(settings: Settings, texts: list[str]) -> EncodeRun:
@@ -77,12 +82,40 @@ def encode_baseline(settings: Settings, texts: list[str]) -> EncodeRun:
     )
     encoder.encode(texts[: settings.embed_batch_size])  # first call pays one-off costs
     started, cpu = time.perf_counter(), time.process_time()
-    encoder.encode(texts)
+    vectors = encoder.encode(texts)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     threads = torch.get_num_threads()
     del encoder
     gc.collect()
-    return EncodeRun(len(texts) / elapsed, len(texts), threads, cpu * 1000 / len(texts))
+    return EncodeRun(len(texts) / elapsed, len(texts), threads, cpu * 1000 / len(texts), vectors)
+
+
+def events_alone(
+    settings: Settings, forward: list[Deduped], vectors: np.ndarray, workdir: Path
+) -> float:
+    """The event stage as the sink runs it (parse, match, write the batch, read and mark
+    the outbox), without the broker; articles per second."""
+    store = Store(f"sqlite:///{workdir / 'events-alone.db'}")
+    store.create_schema()
+    stage = build_event_stage(settings, store, None)
+    unique = iter(vectors)
+    raw = [
+        Embedded(
+            **item.model_dump(),
+            embedding=None if item.duplicate_of else Embedded.pack(next(unique)),
+        ).model_dump_json()
+        for item in forward
+    ]
+    now = datetime.now(UTC)
+    gc.collect()
+    started = time.perf_counter()
+    for start in range(0, len(raw), settings.batch_max):
+        batch = [Embedded.model_validate_json(r) for r in raw[start : start + settings.batch_max]]
+        stage.save(stage.plan(batch, now))
+        store.mark_published(store.pending_outbox())
+    elapsed = time.perf_counter() - started
+    store.close()
+    return len(raw) / elapsed
 
 
 @dataclass(frozen=True)
