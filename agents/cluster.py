@@ -1,13 +1,21 @@
 """Stage 2: embed the unique articles in batches. Stateless: it scales out over the
-partitions of the deduped topic. Copies pass through without being embedded."""
+partitions of the deduped topic. Copies pass through without being embedded.
+
+Batches go to the worker's model lanes side by side (the next batch is taken while
+earlier ones are embedded); their results are sent and acknowledged in input order, so
+a copy still reaches the event stage after its original."""
 
 from __future__ import annotations
 
+import asyncio
+
 import faust
+from faust.types import EventT
 
 from agents import ack_all, send_all
 from pipeline.app import Services, Topics
-from pipeline.embed_stage import read_batch, with_embeddings
+from pipeline.embed_stage import EmbedBatch, read_batch, with_embeddings
+from pipeline.encoder import Encoder
 
 
 def attach(app: faust.App, topics: Topics, services: Services) -> None:
@@ -15,15 +23,40 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
 
     @app.agent(topics.deduped, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
-        encoder = await services.get_encoder()
-        async for events in stream.noack_take(
-            settings.embed_batch_size, within=settings.batch_wait_s
-        ):
-            values = [e.message.value for e in events]
-            batch = read_batch(values, settings.embed_max_chars)
-            vectors = await services.in_model(encoder.encode, batch.texts)
+        free: asyncio.Queue[Encoder] = asyncio.Queue()
+        for encoder in await services.get_lanes():
+            free.put_nowait(encoder)
+
+        async def embed_and_send(
+            encoder: Encoder,
+            values: list[bytes],
+            batch: EmbedBatch,
+            events: list[EventT],
+            previous: asyncio.Future[None] | None,
+        ) -> None:
+            try:
+                vectors = await services.in_lane(encoder.encode, batch.texts)
+            finally:
+                free.put_nowait(encoder)
             out = with_embeddings(values, batch, vectors)
+            if previous is not None:
+                await previous  # in input order; a failure before this one stops it too
             await send_all(
                 [(topics.embedded, key, value) for key, value in zip(batch.keys, out, strict=True)]
             )
             await ack_all(stream, events)
+
+        previous: asyncio.Future[None] | None = None
+        async for events in stream.noack_take(
+            settings.embed_batch_size, within=settings.batch_wait_s
+        ):
+            if previous is not None and previous.done():
+                previous.result()  # a failed batch stops the agent, nothing is acked past it
+            values = [e.message.value for e in events]
+            batch = read_batch(values, settings.embed_max_chars)
+            encoder = await free.get()  # at most one batch in flight per lane
+            previous = asyncio.ensure_future(
+                embed_and_send(encoder, values, batch, list(events), previous)
+            )
+        if previous is not None:
+            await previous

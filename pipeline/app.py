@@ -23,6 +23,7 @@ from pipeline.encoder import Encoder, load_encoder
 from pipeline.errors import StoreUnavailable
 from pipeline.event_stage import EventStage
 from pipeline.fingerprint import FingerprintConfig, Fingerprinter
+from pipeline.lanes import lane_plan
 from pipeline.metrics import TimedEncoder, exposition, observe_lag
 from pipeline.settings import Settings
 from pipeline.store import Store
@@ -103,6 +104,9 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-model")
     )
     _encoder_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Model lanes (issue 7, see lanes.py): encoders that embed batches side by side.
+    lanes: list[Encoder] = field(default_factory=list)
+    lane_pool: ThreadPoolExecutor | None = None
 
     async def in_db(self, work: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, work, *args)
@@ -129,17 +133,34 @@ class Services:
     async def get_encoder(self) -> Encoder:
         async with self._encoder_lock:
             if self.encoder is None:
-                log.info("loading the model %r", self.settings.model)
-                self.encoder = await self.in_model(
-                    partial(
-                        load_encoder,
-                        self.settings.model,
-                        batch_size=self.settings.embed_batch_size,
-                        threads=self.settings.torch_threads,
-                    )
-                )
-                self.encoder = TimedEncoder(self.encoder)  # batch times for /metrics
+                self.encoder = await self._load_encoder()
         return self.encoder
+
+    async def _load_encoder(self) -> Encoder:
+        log.info("loading the model %r", self.settings.model)
+        _, threads = lane_plan(self.settings)
+        encoder = await self.in_model(
+            partial(
+                load_encoder,
+                self.settings.model,
+                batch_size=self.settings.embed_batch_size,
+                threads=threads,
+            )
+        )
+        return TimedEncoder(encoder)  # batch times for /metrics
+
+    async def get_lanes(self) -> list[Encoder]:
+        """One encoder per lane (the first is `get_encoder()`'s)."""
+        first = await self.get_encoder()
+        async with self._encoder_lock:
+            if not self.lanes:
+                count, _ = lane_plan(self.settings)
+                self.lanes = [first] + [await self._load_encoder() for _ in range(count - 1)]
+                self.lane_pool = ThreadPoolExecutor(count, thread_name_prefix="wirewatch-lane")
+        return self.lanes
+
+    async def in_lane(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.lane_pool, work, *args)
 
     async def dedup_stage(self) -> DedupStage:
         if self.dedup is None or "dedup" in self.stale:

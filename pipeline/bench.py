@@ -59,7 +59,8 @@ class BenchConfig:
     seed: int = 7
     feed: Path | None = None  # originals from a JSON Lines file instead of generated ones
     workers: int = 1
-    torch_threads: int = 0  # per worker; 0: the cores shared out among the workers
+    torch_threads: int = 0  # per model lane; 0: one
+    lanes: int = 0  # model lanes per worker; 0: the cores shared out among the workers
     latency_articles: int = 0  # the paced tail; 0: a tenth of the feed, 20 to 300
     scale_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     scale_per_hour: float = 140.0  # arrival rate behind the history (about 3,400 a day)
@@ -91,6 +92,7 @@ class BenchResult:
     burst_latency_ms: dict[str, float]
     peak_rss_mb: float
     worker_rss_mb: list[float]
+    worker_lanes: int
     worker_threads: int
     worker_cpu_ms: float  # per article, all workers, model included
     broker_cpu_ms: float  # per article
@@ -141,7 +143,8 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
     lines = encode_lines(feed)
     workdir = config.workdir or Path(tempfile.mkdtemp(prefix="wirewatch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    threads = config.torch_threads or max(1, (os.cpu_count() or 1) // config.workers)
+    lanes = config.lanes or max(1, (os.cpu_count() or 1) // config.workers)
+    threads = config.torch_threads or 1
 
     progress("dedup stage alone", 0, len(lines))
     dedup = dedup_alone(settings, lines, workdir)
@@ -155,7 +158,9 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
     events_per_s = events_alone(settings, dedup.forward, encode.vectors, workdir)
     progress("event stage alone", len(dedup.forward), len(dedup.forward))
 
-    run = run_pipeline(settings, config, lines, encode_lines(warm), workdir, threads, progress)
+    run = run_pipeline(
+        settings, config, lines, encode_lines(warm), workdir, (lanes, threads), progress
+    )
 
     scale: list[ScaleRow] = []
     if config.scale_sizes:
@@ -188,6 +193,7 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
         burst_latency_ms=run.burst_latency_ms,
         peak_rss_mb=sum(run.rss_mb),
         worker_rss_mb=run.rss_mb,
+        worker_lanes=lanes,
         worker_threads=threads,
         worker_cpu_ms=run.worker_cpu_ms,
         broker_cpu_ms=run.broker_cpu_ms,
@@ -215,7 +221,7 @@ def run_pipeline(
     lines: list[bytes],
     warm: list[bytes],
     workdir: Path,
-    threads: int,
+    lanes_threads: tuple[int, int],
     progress: Progress,
 ) -> PipelineRun:
     tail = config.latency_articles or min(300, max(20, len(lines) // 10))
@@ -228,7 +234,8 @@ def run_pipeline(
                 "database_url": SecretStr(f"sqlite:///{db}"),
                 "app_id": f"bench-{uuid.uuid4().hex[:8]}",
                 "work_partitions": max(config.workers, base.work_partitions),
-                "torch_threads": threads,
+                "embed_lanes": lanes_threads[0],
+                "torch_threads": lanes_threads[1],
             }
         )
         ensure_topics(settings)
@@ -464,7 +471,7 @@ def render(result: BenchResult) -> list[str]:
     lines = [
         f"feed: {r.articles} articles, duplicate share {r.dup_share:.2f} "
         f"({r.copies_expected} wire copies); model {r.model}, batch {r.batch_size}; "
-        f"{r.workers} worker(s) x {r.worker_threads} model thread(s)",
+        f"{r.workers} worker(s) x {r.worker_lanes} model lane(s) x {r.worker_threads} thread(s)",
         f"raw encode (baseline):   {r.encode_per_s:8.1f} texts/s  "
         f"({r.encode_texts} unique texts, {r.encode_threads} threads)",
         f"pipeline, end to end:    {r.pipeline_per_s:8.1f} articles/s  "

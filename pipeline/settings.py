@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Threads the model uses in each worker; 0 keeps torch's default (one per core). With
     # N workers on one machine, give each about cores / N.
     torch_threads: int = Field(0, ge=0)
+    # Encoders embedding batches side by side in a worker (each a copy of the model);
+    # 0: one per core with one thread each, unless torch_threads is set (see lanes.py).
+    embed_lanes: int = Field(0, ge=0)
     # Longest time a consumer's fetch waits at the broker for data (faust's own: 1,500).
     fetch_max_wait_ms: int = Field(100, ge=1, le=30_000)
 
