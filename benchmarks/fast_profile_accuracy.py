@@ -52,7 +52,8 @@ def replay(rows: list[dict], vectors: np.ndarray, threshold: float) -> dict[str,
     placed = {}
     for row, vector in zip(rows, vectors, strict=True):
         at = datetime.fromisoformat(row["published_at"].replace("Z", "+00:00"))
-        placed[row["id"]] = index.assign(ClusterItem(row["id"], vector, at)).event_id
+        item = ClusterItem(row["id"], vector, at, row.get("title"), row["body"])
+        placed[row["id"]] = index.assign(item).event_id
     return placed
 
 
