@@ -1,8 +1,13 @@
 """Stage 2: embed the unique articles in batches. Stateless: it scales out over the
-partitions of the deduped topic. Copies pass through without being embedded."""
+partitions of the deduped topic. Copies pass through without being embedded.
+
+Batches go to the worker's model lanes side by side (the next batch is taken while
+earlier ones are embedded); their results are sent and acknowledged in input order, so
+a copy still reaches the event stage after its original."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import faust
@@ -10,45 +15,55 @@ from faust.types import EventT
 
 from agents import ack_all, dead_letters, send_all
 from pipeline.app import Services, Topics, now
-from pipeline.encoder import embedding_text
+from pipeline.embed_stage import read_batch, with_embeddings
+from pipeline.encoder import Encoder
 from pipeline.isolation import isolate
-from schemas.messages import Deduped, Embedded
 
 
 def attach(app: faust.App, topics: Topics, services: Services) -> None:
     settings = services.settings
 
-    async def process(events: Sequence[EventT]) -> None:
-        encoder = await services.get_encoder()
-        items = [Deduped.model_validate_json(e.message.value) for e in events]
-        unique = [i for i in items if i.duplicate_of is None]
-        texts = [
-            embedding_text(i.article.title, i.article.body, settings.embed_max_chars)
-            for i in unique
-        ]
-        vectors = iter(await services.in_model(encoder.encode, texts))
-        out = [
-            Embedded(
-                **i.model_dump(),
-                embedding=None if i.duplicate_of else Embedded.pack(next(vectors)),
-            )
-            for i in items
-        ]
-        await send_all(
-            [(topics.embedded, e.article.id.encode(), e.model_dump_json().encode()) for e in out]
-        )
-
     @app.agent(topics.deduped, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
-        await services.get_encoder()
-        async for events in stream.noack_take(
-            settings.embed_batch_size, within=settings.batch_wait_s
-        ):
-            failed = await isolate(events, process)
+        free: asyncio.Queue[Encoder] = asyncio.Queue()
+        for encoder in await services.get_lanes():
+            free.put_nowait(encoder)
+
+        async def embed_and_send(
+            encoder: Encoder, events: list[EventT], previous: asyncio.Future[None] | None
+        ) -> None:
+            embedded: list[tuple[bytes, bytes]] = []
+
+            async def process(part: Sequence[EventT]) -> None:
+                values = [e.message.value or b"" for e in part]
+                batch = read_batch(values, settings.embed_max_chars)
+                vectors = await services.in_lane(encoder.encode, batch.texts)
+                embedded.extend(
+                    zip(batch.keys, with_embeddings(values, batch, vectors), strict=True)
+                )
+
+            try:
+                failed = await isolate(events, process)
+            finally:
+                free.put_nowait(encoder)
+            if previous is not None:
+                await previous  # in input order; a failure before this one stops it too
             await send_all(
-                [
+                [(topics.embedded, key, value) for key, value in embedded]
+                + [
                     (topics.dlq, None, d.model_dump_json().encode())
                     for d in dead_letters(failed, now())
                 ]
             )
             await ack_all(stream, events)
+
+        previous: asyncio.Future[None] | None = None
+        async for events in stream.noack_take(
+            settings.embed_batch_size, within=settings.batch_wait_s
+        ):
+            if previous is not None and previous.done():
+                previous.result()  # a failed batch stops the agent, nothing is acked past it
+            encoder = await free.get()  # at most one batch in flight per lane
+            previous = asyncio.ensure_future(embed_and_send(encoder, list(events), previous))
+        if previous is not None:
+            await previous

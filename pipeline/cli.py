@@ -168,35 +168,116 @@ def dashboard(**overrides: Any) -> None:
 
 @main.command(name="eval")
 @click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--label-field", default="event_id", show_default=True,
-              help="the field holding the gold event label")
+@click.option(
+    "--label-field",
+    default="event_id",
+    show_default=True,
+    help="the field holding the gold event label",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.option("--through-broker", is_flag=True,
-              help="send the corpus through the real pipeline on an embedded broker")
+@click.option(
+    "--through-broker",
+    is_flag=True,
+    help="send the corpus through the real pipeline on an embedded broker",
+)
 @click.option("--sweep", is_flag=True, help="replay over a grid of thresholds; table and plot")
 @click.option("--thresholds", help="sweep grid: 0.3,0.4 or start:stop:step [0.30:0.65:0.025]")
-@click.option("--vary", multiple=True, metavar="SETTING=V1,V2",
-              help="also sweep this setting (repeatable), e.g. event_time_weight=0,0.4")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
-              default="sweep.png", show_default=True, help="where the sweep plot goes")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="embedding cache [~/.cache/wirewatch]")
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="SETTING=V1,V2",
+    help="also sweep this setting (repeatable), e.g. event_time_weight=0,0.4",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="sweep.png",
+    show_default=True,
+    help="where the sweep plot goes",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="embedding cache [~/.cache/wirewatch]",
+)
 @click.option("--no-cache", is_flag=True, help="embed everything again, cache nothing")
 @click.option("--model", help="minilm (bundled), hashing, a model directory or name")
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def eval_command(corpus: Path, cache_dir: Path | None, no_cache: bool, model: str | None,
-                 vary: tuple[str, ...], **options: Any) -> None:
+def eval_command(
+    corpus: Path,
+    cache_dir: Path | None,
+    no_cache: bool,
+    model: str | None,
+    vary: tuple[str, ...],
+    **options: Any,
+) -> None:
     """Replay a labelled corpus through the pipeline's stages and score the events
     (BCubed, pairwise) and the near-duplicates."""
     from pipeline.eval_command import default_cache_dir, run_eval
 
     try:
-        code = run_eval(corpus, load_settings(model=model), vary=vary,
-                        cache_dir=None if no_cache else cache_dir or default_cache_dir(),
-                        **options)
+        code = run_eval(
+            corpus,
+            load_settings(model=model),
+            vary=vary,
+            cache_dir=None if no_cache else cache_dir or default_cache_dir(),
+            **options,
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     sys.exit(code)
+
+
+@main.command()
+@click.option(
+    "--articles",
+    type=click.IntRange(10),
+    default=2000,
+    show_default=True,
+    help="articles in the feed",
+)
+@click.option(
+    "--dup-share",
+    type=click.FloatRange(0, 0.95),
+    default=0.5,
+    show_default=True,
+    help="share of the feed that is wire copies",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="seed of the feed")
+@click.option(
+    "--feed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="originals from a JSON Lines file instead of generated ones",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="worker processes sharing the embedding",
+)
+@click.option(
+    "--torch-threads",
+    type=click.IntRange(0),
+    default=0,
+    help="model threads per worker [cores / workers]",
+)
+@click.option(
+    "--scale",
+    "scale_sizes",
+    default="1000,10000,100000",
+    show_default=True,
+    help="history sizes for the matching-cost table (empty: skip it)",
+)
+@click.option("--model", help="minilm (bundled), minilm-onnx-int8, hashing, or a path")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def bench(as_json: bool, scale_sizes: str, model: str | None, **options: Any) -> None:
+    """Benchmark the real pipeline against the raw speed of its model."""
+    from pipeline.bench_cli import run_bench_command
+
+    sizes = tuple(int(s) for s in scale_sizes.split(",") if s.strip())
+    sys.exit(run_bench_command(load_settings(model=model), as_json, scale_sizes=sizes, **options))
 
 
 def entry() -> None:

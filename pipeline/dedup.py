@@ -11,10 +11,8 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
-
-from pipeline.fingerprint import SCHEME, SEED, Fingerprint, containment, jaccard
+from pipeline.fingerprint import Fingerprint, containment, jaccard
+from pipeline.lsh import BandIndex
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,8 @@ class _Entry:
 class NearDuplicateIndex:
     def __init__(self, config: DedupConfig = DedupConfig()) -> None:
         self.config = config
-        self._full = MinHashLSH(threshold=config.candidate_jaccard, num_perm=config.num_perm)
-        self._lead = MinHashLSH(threshold=config.candidate_lead, num_perm=config.num_perm)
+        self._full = BandIndex(config.candidate_jaccard, config.num_perm)
+        self._lead = BandIndex(config.candidate_lead, config.num_perm)
         self._entries: dict[str, _Entry] = {}
         self._by_time: list[tuple[datetime, str]] = []
 
@@ -68,10 +66,16 @@ class NearDuplicateIndex:
 
     def find(self, fingerprint: Fingerprint) -> Match | None:
         """The best earlier article this one is a copy of, or None."""
+        return self._find(fingerprint, self._keys(fingerprint))
+
+    def _keys(self, fingerprint: Fingerprint) -> tuple[list[int], list[int]]:
+        return self._full.keys(fingerprint.signature), self._lead.keys(fingerprint.lead_signature)
+
+    def _find(self, fingerprint: Fingerprint, keys: tuple[list[int], list[int]]) -> Match | None:
         if fingerprint.size == 0:
             return None
-        candidates = set(self._full.query(_minhash(fingerprint.signature)))
-        candidates.update(self._lead.query(_minhash(fingerprint.lead_signature)))
+        candidates = self._full.query(keys[0])
+        candidates.update(self._lead.query(keys[1]))
         best: tuple[float, str] | None = None
         for key in candidates:
             score = self.score(fingerprint, self._entries[key].fingerprint)
@@ -81,6 +85,17 @@ class NearDuplicateIndex:
             return None
         score, key = best
         return Match(self._entries[key].canonical_id, key, round(score, 4))
+
+    def find_and_add(
+        self, article_id: str, fingerprint: Fingerprint, published_at: datetime
+    ) -> Match | None:
+        """Look the article up, then add it under its canonical id; one hashing of its
+        bands for both."""
+        keys = self._keys(fingerprint)
+        match = self._find(fingerprint, keys)
+        canonical_id = match.canonical_id if match else article_id
+        self._add(article_id, fingerprint, canonical_id, published_at, keys)
+        return match
 
     def score(self, a: Fingerprint, b: Fingerprint) -> float | None:
         """The copy score of two texts, or None when they are not copies of each other."""
@@ -97,15 +112,23 @@ class NearDuplicateIndex:
     def add(
         self, article_id: str, fingerprint: Fingerprint, canonical_id: str, published_at: datetime
     ) -> None:
+        self._add(article_id, fingerprint, canonical_id, published_at, self._keys(fingerprint))
+
+    def _add(
+        self,
+        article_id: str,
+        fingerprint: Fingerprint,
+        canonical_id: str,
+        published_at: datetime,
+        keys: tuple[list[int], list[int]],
+    ) -> None:
         if article_id in self._entries:
             return
         self._entries[article_id] = _Entry(fingerprint, canonical_id, published_at)
         heapq.heappush(self._by_time, (published_at, article_id))
         if fingerprint.size:
-            self._full.insert(article_id, _minhash(fingerprint.signature), check_duplication=False)
-            self._lead.insert(
-                article_id, _minhash(fingerprint.lead_signature), check_duplication=False
-            )
+            self._full.insert(article_id, keys[0])
+            self._lead.insert(article_id, keys[1])
 
     def evict_before(self, cutoff: datetime) -> int:
         """Forget articles published before the cutoff; returns how many."""
@@ -116,11 +139,8 @@ class NearDuplicateIndex:
             if entry is None:
                 continue
             if entry.fingerprint.size:
-                self._full.remove(article_id)
-                self._lead.remove(article_id)
+                full_keys, lead_keys = self._keys(entry.fingerprint)
+                self._full.remove(article_id, full_keys)
+                self._lead.remove(article_id, lead_keys)
             evicted += 1
         return evicted
-
-
-def _minhash(signature: np.ndarray) -> LeanMinHash:
-    return LeanMinHash(seed=SEED, hashvalues=signature, scheme=SCHEME)

@@ -7,16 +7,19 @@ store always holds what the index was rebuilt from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from pipeline.dedup import NearDuplicateIndex
 from pipeline.errors import InvalidArticle
-from pipeline.fingerprint import Fingerprint, Fingerprinter
+from pipeline.fingerprint import SCHEME_VERSION, Fingerprint, Fingerprinter
 from pipeline.store import FingerprintRow, Store
 from pipeline.validate import DEFAULT_LIMITS, Limits, parse_article
 from schemas.messages import DeadLetter, Deduped
 from schemas.tables import fingerprints
+
+log = logging.getLogger("wirewatch")
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,11 @@ class DedupStage:
         if latest is None:
             return 0
         self._watermark = latest
+        rows = list(self.store.fingerprints_since(latest - self.window))
+        if self.store.meta("fingerprint_scheme") != str(SCHEME_VERSION):
+            rows = self._refingerprint(rows)
         loaded = 0
-        for row in self.store.fingerprints_since(latest - self.window):
+        for row in rows:
             fingerprint = Fingerprint(row.signature, row.size, row.lead_signature, row.content_hash)
             self.index.add(row.article_id, fingerprint, row.canonical_id, row.published_at)
             loaded += 1
@@ -112,9 +118,8 @@ class DedupStage:
                 )
                 continue
 
-            match = self.index.find(fingerprint)
+            match = self.index.find_and_add(article.id, fingerprint, article.published_at)
             canonical_id = match.canonical_id if match else article.id
-            self.index.add(article.id, fingerprint, canonical_id, article.published_at)
             plan.new_rows.append(
                 FingerprintRow(
                     article.id,
@@ -139,7 +144,31 @@ class DedupStage:
 
     def save(self, plan: DedupPlan) -> None:
         if plan.new_rows:
-            self.store.save_fingerprints(plan.new_rows)
+            self.store.save_fingerprints(plan.new_rows, scheme=str(SCHEME_VERSION))
+
+    def _refingerprint(self, rows: list[FingerprintRow]) -> list[FingerprintRow]:
+        """Signatures of another scheme cannot be compared with this one's: compute them
+        again from the stored bodies. An article not stored yet (in flight at the upgrade)
+        has no body to read: it leaves the live index, and a later copy of it is taken for
+        an original."""
+        bodies = self.store.bodies_of(r.article_id for r in rows)
+        fresh = []
+        for row in rows:
+            body = bodies.get(row.article_id)
+            if body is None:
+                continue
+            fp = self.fingerprinter.fingerprint(body)
+            fresh.append(replace(row, signature=fp.signature, lead_signature=fp.lead_signature,
+                                 size=fp.size))  # fmt: skip
+        if len(fresh) < len(rows):
+            log.warning(
+                "fingerprint scheme changed: %d of %d live articles had no stored body and "
+                "left the near-duplicate index",
+                len(rows) - len(fresh),
+                len(rows),
+            )
+        self.store.save_fingerprints(fresh, scheme=str(SCHEME_VERSION), replace=True)
+        return fresh
 
     def _earlier(
         self, article_id: str, stored: dict[str, FingerprintRow]

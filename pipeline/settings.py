@@ -75,7 +75,17 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(6066, ge=1, le=65535)
     batch_max: int = Field(64, ge=1)
-    batch_wait_s: float = Field(0.5, gt=0)
+    batch_wait_s: float = Field(0.05, gt=0)  # longest wait for a batch to fill (issue 7)
+
+    # --- Speed (issue 7) ----------------------------------------------------------------
+    # Threads the model uses in each worker; 0 keeps torch's default (one per core). With
+    # N workers on one machine, give each about cores / N.
+    torch_threads: int = Field(0, ge=0)
+    # Encoders embedding batches side by side in a worker (each a copy of the model);
+    # 0: one per core with one thread each, unless torch_threads is set (see lanes.py).
+    embed_lanes: int = Field(0, ge=0)
+    # Longest time a consumer's fetch waits at the broker for data (faust's own: 1,500).
+    fetch_max_wait_ms: int = Field(100, ge=1, le=30_000)
 
     # --- The newsroom's side: dashboard, webhook alerts, logs (issue 6) -----------------
     # `wirewatch dashboard`: the live page; it keeps this many events, most active first.

@@ -19,7 +19,15 @@ from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store_errors import is_unavailable
-from schemas.tables import alerts, articles, event_sources, event_updates, events, fingerprints
+from schemas.tables import (
+    alerts,
+    articles,
+    event_sources,
+    event_updates,
+    events,
+    fingerprints,
+    store_meta,
+)
 from schemas.tables import metadata as schema
 
 T = TypeVar("T")
@@ -174,7 +182,11 @@ class Store:
 
     # -- the dedup stage's state -------------------------------------------------
 
-    def save_fingerprints(self, rows: Sequence[FingerprintRow]) -> None:
+    def save_fingerprints(
+        self, rows: Sequence[FingerprintRow], *, scheme: str | None = None, replace: bool = False
+    ) -> None:
+        """Insert the rows (`replace`: overwrite rows already there), and record the
+        fingerprint scheme that made them."""
         values = [
             {
                 "article_id": r.article_id,
@@ -188,9 +200,14 @@ class Store:
             for r in rows
         ]
 
+        columns = ["signature", "lead_signature", "size"] if replace else []
+
         def work() -> None:
             with self.engine.begin() as conn:
-                _insert(conn, fingerprints, values, key=["article_id"])
+                _insert(conn, fingerprints, values, key=["article_id"], update_columns=columns)
+                if scheme is not None:
+                    meta = [{"key": "fingerprint_scheme", "value": scheme}]
+                    _insert(conn, store_meta, meta, key=["key"], update_columns=["value"])
 
         self._run(work)
 
@@ -208,6 +225,19 @@ class Store:
             return {}
         query = select(fingerprints).where(fingerprints.c.article_id.in_(ids))
         return {r.article_id: _fingerprint(r) for r in self._run(lambda: self._all(query))}
+
+    def meta(self, key: str) -> str | None:
+        query = select(store_meta.c.value).where(store_meta.c.key == key)
+        return self._run(lambda: self._scalar(query))
+
+    def bodies_of(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """id -> stored (clean) body, for those of the articles the event stage stored."""
+        ids = list(set(article_ids))
+        found: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            query = select(articles.c.id, articles.c.body).where(articles.c.id.in_(chunk))
+            found.update({r.id: r.body for r in self._run(lambda q=query: self._all(q))})
+        return found
 
     def latest_published(self, table: Table) -> datetime | None:
         column = table.c.published_at

@@ -15,6 +15,7 @@ from pipeline.logs import logging_config
 from pipeline.restart import restart_on_lost_topics, wait_for_store
 from pipeline.settings import Settings
 from pipeline.store import Store
+from pipeline.threads import limit_blas_threads
 from pipeline.topic_watch import TopicWatch
 from pipeline.topics import ensure_topics
 
@@ -34,6 +35,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    limit_blas_threads()
     broker = None
     if settings.embedded_broker:
         broker = EmbeddedBroker(settings.broker_host, settings.broker_port).start()
@@ -60,6 +62,10 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
             quiet=True,
             logging_config=logging_config(settings.log_format, loglevel),
         )
+        # faust's terminal spinner puts the root logger at DEBUG so that it turns on every
+        # log call: every debug line of faust and aiokafka then builds a record, on the
+        # hot path (issue 7). The chosen log level alone decides.
+        worker.spinner = None
         worker.execute_from_commandline()
     finally:
         if broker is not None:

@@ -151,3 +151,12 @@ webhook_deliveries = Table(
     Column("response_status", Integer),
     Column("error", Text),
 )
+
+# Facts about the stored state itself, such as the fingerprint scheme that wrote the
+# fingerprints (issue 7): a store written by another scheme is re-fingerprinted on start.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
