@@ -21,7 +21,7 @@ from rich.console import Console
 from pipeline.broker import EmbeddedBroker, free_port, port_open
 from pipeline.errors import WirewatchError
 from pipeline.ingest import ingest
-from pipeline.present import print_events
+from pipeline.present import output_console, print_events
 from pipeline.settings import Settings
 from pipeline.store import Store
 from pipeline.worker import settings_env
@@ -40,7 +40,7 @@ def feed_ids(path: Path) -> set[str]:
 
 
 def run_demo(settings: Settings, feed: Path | None = None, timeout_s: float = 300.0) -> int:
-    console = Console()
+    console = output_console()
     feed = feed or bundled_feed()
     port = settings.broker_port
     if port_open(settings.broker_host, port):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -18,6 +17,7 @@ from rich.table import Table
 from pipeline.embedding_cache import CachedEncoder
 from pipeline.encoder import Encoder, load_encoder
 from pipeline.evaluate import Corpus, Report, load_corpus, model_key, replay, score
+from pipeline.present import output_console
 from pipeline.settings import Settings
 from pipeline.sweep import DEFAULT_THRESHOLDS, best, parse_values, parse_vary, plot, run_sweep
 
@@ -64,8 +64,7 @@ def run_eval(
     cache_dir: Path | None = None,
     quiet: bool = False,
 ) -> int:
-    # Tables stay whole when printed to a file or a pipe.
-    out = Console(width=None if sys.stdout.isatty() else 120)
+    out = output_console()
     err = Console(stderr=True)
     if sweep and through_broker:
         raise ValueError("--sweep replays in process; it cannot go --through-broker")

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+
+def output_console() -> Console:
+    """The terminal's width, or 120 columns when printing to a file or a pipe (where
+    rich would assume 80 and squeeze tables into a column of words)."""
+    return Console(width=None if sys.stdout.isatty() else 120)
 
 
 def print_events(events: list[dict[str, Any]], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or output_console()
     if not events:
         console.print("No events stored yet.")
         return
     for event in events:
         table = Table(
-            title=f"[bold]{event['headline']}[/bold]",
+            title=Text(event["headline"], style="bold"),
             caption=(
                 f"{event['event_id']} · {event['article_count']} articles "
                 f"({event['duplicate_count']} copies) · {event['source_count']} sources · "
@@ -34,9 +42,12 @@ def print_events(events: list[dict[str, Any]], console: Console | None = None) -
             score = article["similarity"]
             table.add_row(
                 article["published_at"][:16].replace("T", " "),
-                article["source"],
-                article["title"] or article["id"],
-                article["duplicate_of"] or "",
+                # Text, not markup: what came from the feed is shown as it is.
+                Text(article["source"]),
+                Text(article["title"])
+                if article["title"]
+                else Text(article["lead"] or article["id"], style="italic"),
+                Text(article["duplicate_of"] or ""),
                 f"{score:.2f}" if score is not None else "",
                 style="dim" if article["duplicate_of"] else None,
             )

@@ -19,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store_errors import is_unavailable
+from pipeline.tracker import HEADLINE_CHARS, first_sentence
 from schemas.tables import (
     alerts,
     articles,
@@ -123,7 +124,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _insert(
+def upsert_rows(
     conn: Connection,
     table: Table,
     rows: Sequence[dict[str, Any]],
@@ -165,12 +166,12 @@ class Store:
                     conn.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
                 schema.create_all(conn)
 
-        self._run(work)
+        self.run(work)
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def _run(self, work: Callable[[], T]) -> T:
+    def run(self, work: Callable[[], T]) -> T:
         """Run database work; a store that cannot serve now raises StoreUnavailable."""
         try:
             return work()
@@ -204,18 +205,18 @@ class Store:
 
         def work() -> None:
             with self.engine.begin() as conn:
-                _insert(conn, fingerprints, values, key=["article_id"], update_columns=columns)
+                upsert_rows(conn, fingerprints, values, key=["article_id"], update_columns=columns)
                 if scheme is not None:
                     meta = [{"key": "fingerprint_scheme", "value": scheme}]
-                    _insert(conn, store_meta, meta, key=["key"], update_columns=["value"])
+                    upsert_rows(conn, store_meta, meta, key=["key"], update_columns=["value"])
 
-        self._run(work)
+        self.run(work)
 
     def fingerprints_since(self, cutoff: datetime | None) -> Iterator[FingerprintRow]:
         query = select(fingerprints).order_by(fingerprints.c.published_at)
         if cutoff is not None:
             query = query.where(fingerprints.c.published_at >= cutoff)
-        rows = self._run(lambda: self._all(query))
+        rows = self.run(lambda: self.fetch_all(query))
         for r in rows:
             yield _fingerprint(r)
 
@@ -224,11 +225,11 @@ class Store:
         if not ids:
             return {}
         query = select(fingerprints).where(fingerprints.c.article_id.in_(ids))
-        return {r.article_id: _fingerprint(r) for r in self._run(lambda: self._all(query))}
+        return {r.article_id: _fingerprint(r) for r in self.run(lambda: self.fetch_all(query))}
 
     def meta(self, key: str) -> str | None:
         query = select(store_meta.c.value).where(store_meta.c.key == key)
-        return self._run(lambda: self._scalar(query))
+        return self.run(lambda: self.fetch_scalar(query))
 
     def bodies_of(self, article_ids: Iterable[str]) -> dict[str, str]:
         """id -> stored (clean) body, for those of the articles the event stage stored."""
@@ -236,12 +237,12 @@ class Store:
         found: dict[str, str] = {}
         for chunk in _chunks(ids, 500):
             query = select(articles.c.id, articles.c.body).where(articles.c.id.in_(chunk))
-            found.update({r.id: r.body for r in self._run(lambda q=query: self._all(q))})
+            found.update({r.id: r.body for r in self.run(lambda q=query: self.fetch_all(q))})
         return found
 
     def latest_published(self, table: Table) -> datetime | None:
         column = table.c.published_at
-        return self._run(lambda: self._scalar(select(func.max(column))))
+        return self.run(lambda: self.fetch_scalar(select(func.max(column))))
 
     # -- the event stage's state -------------------------------------------------
 
@@ -251,7 +252,7 @@ class Store:
         if not ids:
             return {}
         query = select(articles.c.id, articles.c.event_id).where(articles.c.id.in_(ids))
-        return {r.id: r.event_id for r in self._run(lambda: self._all(query))}
+        return {r.id: r.event_id for r in self.run(lambda: self.fetch_all(query))}
 
     def write(self, writes: Writes) -> None:
         """All of a batch's rows in one transaction; a row already there is left as it is,
@@ -259,8 +260,8 @@ class Store:
 
         def work() -> None:
             with self.engine.begin() as conn:
-                _insert(conn, articles, writes.articles, key=["id"])
-                _insert(
+                upsert_rows(conn, articles, writes.articles, key=["id"])
+                upsert_rows(
                     conn,
                     events,
                     list(writes.events.values()),
@@ -276,28 +277,28 @@ class Store:
                         "updated_at",
                     ],
                 )
-                _insert(conn, event_sources, writes.sources, key=["event_id", "source"])
-                _insert(conn, event_updates, writes.updates, key=["id"])
-                _insert(conn, alerts, writes.alerts, key=["id"])
+                upsert_rows(conn, event_sources, writes.sources, key=["event_id", "source"])
+                upsert_rows(conn, event_updates, writes.updates, key=["id"])
+                upsert_rows(conn, alerts, writes.alerts, key=["id"])
 
-        self._run(work)
+        self.run(work)
 
     def live_events(self, cutoff: datetime) -> list[Any]:
         query = select(events).where(events.c.last_seen >= cutoff).order_by(events.c.first_seen)
-        return self._run(lambda: self._all(query))
+        return self.run(lambda: self.fetch_all(query))
 
     def events_by_id(self, event_ids: Iterable[str]) -> list[Any]:
         ids = list(set(event_ids))
         if not ids:
             return []
-        return self._run(lambda: self._all(select(events).where(events.c.id.in_(ids))))
+        return self.run(lambda: self.fetch_all(select(events).where(events.c.id.in_(ids))))
 
     def sources_of(self, event_ids: Iterable[str]) -> list[Any]:
         ids = list(set(event_ids))
         if not ids:
             return []
         query = select(event_sources).where(event_sources.c.event_id.in_(ids))
-        return self._run(lambda: self._all(query))
+        return self.run(lambda: self.fetch_all(query))
 
     def members_of(self, event_ids: Iterable[str]) -> list[Any]:
         """The articles that shaped the events' centroids (those with an embedding: the
@@ -317,7 +318,7 @@ class Store:
             .where(articles.c.event_id.in_(ids), articles.c.embedding.is_not(None))
             .order_by(articles.c.published_at, articles.c.id)
         )
-        return self._run(lambda: self._all(query))
+        return self.run(lambda: self.fetch_all(query))
 
     # -- the outbox ----------------------------------------------------------------
 
@@ -343,7 +344,7 @@ class Store:
                 [(r.event_id, r.payload) for r in a],
             )
 
-        return self._run(work)
+        return self.run(work)
 
     def mark_published(self, outbox: Outbox) -> None:
         def work() -> None:
@@ -361,7 +362,7 @@ class Store:
                         .values(published=True)
                     )
 
-        self._run(work)
+        self.run(work)
 
     # -- reads for people ------------------------------------------------------------
 
@@ -384,6 +385,8 @@ class Store:
                             articles.c.event_id,
                             articles.c.source,
                             articles.c.title,
+                            # enough of the body for the first sentence of an untitled one
+                            func.substr(articles.c.body, 1, 2 * HEADLINE_CHARS).label("start"),
                             articles.c.url,
                             articles.c.published_at,
                             articles.c.duplicate_of,
@@ -398,6 +401,7 @@ class Store:
                                 "id": a.id,
                                 "source": a.source,
                                 "title": a.title,
+                                "lead": None if a.title else first_sentence(a.start),
                                 "url": a.url,
                                 "published_at": a.published_at.isoformat(),
                                 "duplicate_of": a.duplicate_of,
@@ -435,16 +439,16 @@ class Store:
                 for r in rows
             ]
 
-        return self._run(work)
+        return self.run(work)
 
     def count(self, table: Table) -> int:
-        return int(self._run(lambda: self._scalar(select(func.count()).select_from(table))))
+        return int(self.run(lambda: self.fetch_scalar(select(func.count()).select_from(table))))
 
-    def _all(self, query: Any) -> list[Any]:
+    def fetch_all(self, query: Any) -> list[Any]:
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
 
-    def _scalar(self, query: Any) -> Any:
+    def fetch_scalar(self, query: Any) -> Any:
         with self.engine.connect() as conn:
             return conn.execute(query).scalar()
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def recent_updates(store: Store, max_events: int) -> list[EventUpdate]:
     """Every update of the `max_events` most recently active events, oldest first."""
     recent = select(events.c.id).order_by(events.c.updated_at.desc(), events.c.id).limit(max_events)
-    event_ids = [row.id for row in store._run(lambda: store._all(recent))]
+    event_ids = [row.id for row in store.run(lambda: store.fetch_all(recent))]
     return updates_of(store, event_ids)
 
 
@@ -33,7 +33,7 @@ def updates_of(store: Store, event_ids: Sequence[str]) -> list[EventUpdate]:
             .where(event_updates.c.event_id.in_(chunk))
             .order_by(event_updates.c.seq)
         )
-        for row in store._run(lambda q=query: store._all(q)):
+        for row in store.run(lambda q=query: store.fetch_all(q)):
             try:
                 parsed.append(EventUpdate.model_validate_json(row.payload))
             except ValidationError as exc:

@@ -18,15 +18,20 @@ HEADLINE_CHARS = 160
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 
 
+def first_sentence(body: str) -> str:
+    """What stands for a title when an article has none: its first sentence, shortened."""
+    first_line = body.split("\n", 1)[0]
+    sentence = _SENTENCE_END.split(first_line, 1)[0]
+    if len(sentence) > HEADLINE_CHARS:
+        sentence = sentence[: HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return sentence
+
+
 def headline_from(article: Article) -> tuple[str, bool]:
     """The article's title, or its first sentence; and whether it was a real title."""
     if article.title:
         return article.title[:HEADLINE_CHARS], True
-    first_line = article.body.split("\n", 1)[0]
-    sentence = _SENTENCE_END.split(first_line, 1)[0]
-    if len(sentence) > HEADLINE_CHARS:
-        sentence = sentence[: HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return sentence, False
+    return first_sentence(article.body), False
 
 
 @dataclass
@@ -119,6 +124,7 @@ def record(
             id=article.id,
             source=article.source,
             title=article.title,
+            lead=None if article.title else first_sentence(article.body),
             url=article.url,
             published_at=article.published_at,
             duplicate_of=duplicate_of,

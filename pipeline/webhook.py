@@ -39,7 +39,7 @@ from sqlalchemy import case, func, or_, select, update
 from pipeline import metrics
 from pipeline.alerting import AlertRules, rate_limited, retry_delay, webhook_payload
 from pipeline.settings import Settings
-from pipeline.store import Store, _insert
+from pipeline.store import Store, upsert_rows
 from schemas.messages import Alert
 from schemas.tables import webhook_deliveries as deliveries
 
@@ -85,7 +85,7 @@ class WebhookOutbox:
                         select(deliveries.c.alert_id).where(deliveries.c.alert_id.in_(ids))
                     ).scalars()
                 )
-                _insert(
+                upsert_rows(
                     conn,
                     deliveries,
                     [r for r in rows if r["alert_id"] not in known],
@@ -93,7 +93,7 @@ class WebhookOutbox:
                 )
             return known
 
-        return self.store._run(work) if rows else set()
+        return self.store.run(work) if rows else set()
 
     def claim_due(
         self,
@@ -167,7 +167,7 @@ class WebhookOutbox:
                         )
             return claimed
 
-        return self.store._run(work)
+        return self.store.run(work)
 
     def delivered(self, token: str, now: datetime, status: int) -> None:
         self._finish(
@@ -205,7 +205,7 @@ class WebhookOutbox:
     def statuses(self) -> dict[str, str]:
         """alert id -> status, for inspection and tests."""
         query = select(deliveries.c.alert_id, deliveries.c.status)
-        return dict(self.store._run(lambda: [tuple(r) for r in self.store._all(query)]))
+        return dict(self.store.run(lambda: [tuple(r) for r in self.store.fetch_all(query)]))
 
     def _finish(self, token: str, values: dict[str, Any]) -> None:
         def work() -> None:
@@ -216,7 +216,7 @@ class WebhookOutbox:
                     .values(**values, claim=None, claimed_until=None)
                 )
 
-        self.store._run(work)
+        self.store.run(work)
 
 
 def delivery_key(alert_ids: Iterable[str]) -> str:

@@ -48,6 +48,9 @@ class ArticleRef(BaseModel):
     id: str
     source: str
     title: str | None
+    lead: str | None = Field(
+        default=None, description="the first sentence of the body, for an article without a title"
+    )
     url: str | None
     published_at: datetime
     duplicate_of: str | None

@@ -38,10 +38,12 @@ def test_changes_and_alerts_through_an_events_life() -> None:
     state = EventState.open("ev-1", first)
     created = _add(state, first, created=True)
     assert created.update.kind == "created"
+    assert created.update.article.lead == "Le Kremlin a parlé."  # stands in for no title
     assert [a.kind for a in created.alerts] == ["new_event"]
 
     same_source = _add(state, _article("b", "afp", 5, title="Titre"))
     assert same_source.update.kind == "article_added" and not same_source.alerts
+    assert same_source.update.article.lead is None
     assert state.headline == "Titre"  # a real title replaces a first sentence
 
     copy = _add(state, _article("c", "lemonde", 10), duplicate_of="a", similarity=0.9)

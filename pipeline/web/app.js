@@ -64,7 +64,7 @@ function sourceChip(source, isNew) {
 function articleLine(article, cls) {
   const title = article.title
     ? article.title
-    : el("span", { class: "untitled" }, "untitled · ", el("code", {}, article.id));
+    : el("span", { class: "untitled", title: "no title; article " + article.id }, article.lead || article.id);
   const link = article.url
     ? el("a", { href: article.url, target: "_blank", rel: "noopener noreferrer" }, title)
     : el("span", {}, title);
@@ -103,7 +103,7 @@ function timelineItem(entry, fresh) {
     timeEl(entry.at, "at"),
     el("span", { class: "what" }, KIND_TEXT[entry.kind] || entry.kind, " ",
        el("b", {}, entry.source)),
-    el("span", { class: "item" }, entry.title || entry.article_id),
+    el("span", { class: "item" }, entry.title || entry.lead || entry.article_id),
     el("span", { class: "n", title: "sources after this change" }, `${entry.source_count} src`));
 }
 
