@@ -108,17 +108,24 @@ async def patiently(what: str, work: Callable[[], Awaitable[T]]) -> T:
             await asyncio.sleep(delay)
 
 
-def dead_letters(failures: list[Failed[EventT]], received_at: datetime) -> list[DeadLetter]:
-    """Messages that failed on their own, for the DLQ with reason `processing_error`."""
+def dead_letters(dlq: faust.TopicT, failures: list[Failed[EventT]]) -> list[Outgoing]:
+    """Messages that failed on their own, as DLQ records with reason `processing_error`."""
+    received_at = datetime.now(UTC)
     return [
-        DeadLetter.of(
-            f.item.message.value or b"",
-            "processing_error",
-            f.detail,
-            topic=f.item.message.topic,
-            partition=f.item.message.partition,
-            offset=f.item.message.offset,
-            received_at=received_at,
+        (
+            dlq,
+            None,
+            DeadLetter.of(
+                f.item.message.value or b"",
+                "processing_error",
+                f.detail,
+                topic=f.item.message.topic,
+                partition=f.item.message.partition,
+                offset=f.item.message.offset,
+                received_at=received_at,
+            )
+            .model_dump_json()
+            .encode(),
         )
         for f in failures
     ]

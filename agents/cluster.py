@@ -14,7 +14,7 @@ import faust
 from faust.types import EventT
 
 from agents import ack_all, dead_letters, send_all
-from pipeline.app import Services, Topics, now
+from pipeline.app import Services, Topics
 from pipeline.embed_stage import read_batch, with_embeddings
 from pipeline.encoder import Encoder
 from pipeline.isolation import isolate
@@ -50,10 +50,7 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
                 await previous  # in input order; a failure before this one stops it too
             await send_all(
                 [(topics.embedded, key, value) for key, value in embedded]
-                + [
-                    (topics.dlq, None, d.model_dump_json().encode())
-                    for d in dead_letters(failed, now())
-                ]
+                + dead_letters(topics.dlq, failed)
             )
             await ack_all(stream, events)
 

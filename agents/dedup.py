@@ -54,10 +54,5 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
     async def dedup(stream: faust.StreamT) -> None:
         async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
             failed = await isolate(events, process, reset)
-            await send_all(
-                [
-                    (topics.dlq, None, d.model_dump_json().encode())
-                    for d in dead_letters(failed, now())
-                ]
-            )
+            await send_all(dead_letters(topics.dlq, failed))
             await ack_all(stream, events)

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -46,7 +44,7 @@ from pipeline.feedgen import FeedSpec, encode_lines, load_originals, make_feed
 from pipeline.settings import Settings
 from pipeline.store import Store
 from pipeline.topics import ensure_topics
-from pipeline.worker import settings_env
+from pipeline.worker import spawn_worker, stop_worker
 from schemas.tables import articles
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -241,7 +239,15 @@ def run_pipeline(
         ensure_topics(settings)
         store = Store(settings.database)
         store.create_schema()
-        workers = [_spawn(settings, workdir / f"worker-{n}.log") for n in range(config.workers)]
+        workers = [
+            spawn_worker(
+                settings.model_copy(update={"web_port": free_port()}),
+                workdir / f"worker-{n}.log",
+                "--log-level",
+                "warning",
+            )
+            for n in range(config.workers)
+        ]
         try:
             producer = _producer(settings)
             # Warm-up: models loaded, consumer group settled, every worker embedding.
@@ -285,7 +291,7 @@ def run_pipeline(
             producer.close()
         finally:
             for worker in workers:
-                _stop(worker)
+                stop_worker(worker)
         store.close()
     return PipelineRun(
         per_s=per_s,
@@ -316,31 +322,6 @@ def _percentiles(latencies: list[float]) -> dict[str, float]:
         return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
     ms = np.array(latencies) * 1000.0
     return {f"p{q}": round(float(np.percentile(ms, q)), 1) for q in (50, 95, 99)}
-
-
-def _spawn(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **settings_env(settings.model_copy(update={"web_port": free_port()})),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with open(log_path, "wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "run", "--log-level", "warning"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(10)
 
 
 def _producer(settings: Settings) -> Any:

@@ -7,10 +7,7 @@ feed, waits until every article is in the store, prints the event clusters and s
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from importlib import resources
@@ -24,7 +21,7 @@ from pipeline.ingest import ingest
 from pipeline.present import output_console, print_events
 from pipeline.settings import Settings
 from pipeline.store import Store
-from pipeline.worker import settings_env
+from pipeline.worker import spawn_worker, stop_worker
 
 
 def bundled_feed() -> Path:
@@ -54,25 +51,14 @@ def run_demo(settings: Settings, feed: Path | None = None, timeout_s: float = 30
             f"[bold]embedded broker[/bold] on {broker.bootstrap_servers}; "
             f"store {settings.database}; model {settings.model}"
         )
-        env = {**os.environ, **settings_env(settings)}
-        with open(log_path, "wb") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "pipeline.cli", "run"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        worker = spawn_worker(settings, log_path)
         try:
             console.print(f"[bold]worker[/bold] started (pid {worker.pid}, log {log_path})")
             report = ingest(settings, feed)
             console.print(f"[bold]ingested[/bold] {report.sent} articles from {feed.name}")
             _wait_until_stored(store, feed_ids(feed), worker, log_path, timeout_s, console)
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop_worker(worker)
     print_events(store.event_clusters(), console)
     return 0
 

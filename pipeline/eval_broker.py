@@ -7,10 +7,7 @@ article is stored, the store says where each went, exactly as in the in-process 
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -24,7 +21,7 @@ from pipeline.evaluate import Corpus, EvalError, Prediction, predictions_in
 from pipeline.ingest import ingest
 from pipeline.settings import Settings
 from pipeline.store import Store
-from pipeline.worker import settings_env
+from pipeline.worker import spawn_worker, stop_worker
 from schemas.tables import articles
 
 
@@ -59,23 +56,12 @@ def replay_through_broker(
             feed = Path(tmp) / "corpus.jsonl"
             feed.write_bytes(b"\n".join(corpus.lines()) + b"\n")
             log_path = log_dir / f"wirewatch-eval-worker-{port}.log"
-            with open(log_path, "wb") as log:
-                worker = subprocess.Popen(
-                    [sys.executable, "-m", "pipeline.cli", "run"],
-                    env={**os.environ, **settings_env(run)},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
+            worker = spawn_worker(run, log_path)
             try:
                 ingest(run, feed, show_progress=False)
                 _wait_until_stored(store, len(corpus), worker, log_path, timeout_s, on_progress)
             finally:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait(10)
+                stop_worker(worker)
         try:
             return predictions_in(store)
         finally:

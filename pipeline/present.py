@@ -25,8 +25,9 @@ def print_events(events: list[dict[str, Any]], console: Console | None = None) -
         table = Table(
             title=Text(event["headline"], style="bold"),
             caption=(
-                f"{event['event_id']} · {event['article_count']} articles "
-                f"({event['duplicate_count']} copies) · {event['source_count']} sources · "
+                f"{event['event_id']} · {_count(event['article_count'], 'article')} "
+                f"({_count(event['duplicate_count'], 'copy', 'copies')}) · "
+                f"{_count(event['source_count'], 'source')} · "
                 f"{event['first_seen'][:16]} → {event['last_seen'][:16]}"
             ),
             title_justify="left",
@@ -53,4 +54,8 @@ def print_events(events: list[dict[str, Any]], console: Console | None = None) -
             )
         console.print(table)
         console.print()
-    console.print(f"{len(events)} events.")
+    console.print(f"{_count(len(events), 'event')}.")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import subprocess
+import sys
 from functools import partial
+from pathlib import Path
 
 import faust
 
@@ -32,6 +36,29 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         env[f"WIREWATCH_{name.upper()}"] = str(value)
     return env
+
+
+def spawn_worker(settings: Settings, log_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`wirewatch run` with these settings in a child process, its output to log_path."""
+    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "run", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not stopped within 30 s."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(10)
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
