@@ -65,16 +65,13 @@ class Assignment:
 @dataclass
 class _LiveEvent:
     event_id: str
+    row: int  # of the index's matrices
     vector_sum: np.ndarray
     last_seen: datetime
     size: int = 0
     time_sum: float = 0.0  # of POSIX timestamps, for the mean time
     terms: TermVector = field(default_factory=dict)  # sum of the members' word vectors
     term_documents: Counter[str] = field(default_factory=Counter)
-    centroid: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.centroid = _unit(self.vector_sum)
 
     @property
     def mean_time(self) -> float:
@@ -83,13 +80,54 @@ class _LiveEvent:
     def add(self, item: ClusterItem, words: TermVector, first: bool = False) -> None:
         if not first:
             self.vector_sum = self.vector_sum + item.embedding
-            self.centroid = _unit(self.vector_sum)
         self.size += 1
         self.time_sum += item.published_at.timestamp()
         self.last_seen = max(self.last_seen, item.published_at)
         for term, weight in words.items():
             self.terms[term] = self.terms.get(term, 0.0) + weight
         self.term_documents.update(words.keys())
+
+
+class _Rows:
+    """The live events' centroids and mean times, one row each, in contiguous arrays:
+    scoring an article against every live event is then one matrix product, with no
+    per-article copying. Rows of evicted events are reused."""
+
+    def __init__(self) -> None:
+        self.centroids = np.zeros((0, 0), dtype=np.float32)
+        self.mean_times = np.zeros(0)
+        self.live = np.zeros(0, dtype=bool)
+        self.event_ids: list[str | None] = []
+        self._free: list[int] = []
+
+    def take(self, event_id: str, dim: int) -> int:
+        if not self._free:
+            self._grow(dim)
+        row = self._free.pop()
+        self.event_ids[row] = event_id
+        self.live[row] = True
+        return row
+
+    def release(self, row: int) -> None:
+        self.event_ids[row] = None
+        self.live[row] = False
+        self._free.append(row)
+
+    def set(self, event: _LiveEvent) -> None:
+        self.centroids[event.row] = _unit(event.vector_sum)
+        self.mean_times[event.row] = event.mean_time
+
+    def _grow(self, dim: int) -> None:
+        old = len(self.live)
+        size = max(64, 2 * old)
+        centroids = np.zeros((size, dim), dtype=np.float32)
+        if old:
+            centroids[:old] = self.centroids
+        self.centroids = centroids
+        self.mean_times = np.resize(self.mean_times, size)
+        self.live = np.concatenate([self.live, np.zeros(size - old, dtype=bool)])
+        self.event_ids.extend([None] * (size - old))
+        self._free.extend(range(size - 1, old - 1, -1))  # lowest rows first
 
 
 def event_id_for(article_id: str) -> str:
@@ -101,6 +139,7 @@ class EventIndex:
     def __init__(self, config: ClusterConfig = ClusterConfig()) -> None:
         self.config = config
         self._events: dict[str, _LiveEvent] = {}
+        self._rows = _Rows()
         self._expiry: list[tuple[datetime, str]] = []  # (last_seen, event_id), lazily updated
         self._df = DocumentFrequencies()
 
@@ -140,6 +179,7 @@ class EventIndex:
                 heapq.heappush(self._expiry, (event.last_seen, event_id))
                 continue
             del self._events[event_id]
+            self._rows.release(event.row)
             self._df.remove(event.term_documents, event.size)
             evicted.append(event_id)
         return evicted
@@ -148,41 +188,49 @@ class EventIndex:
         if not self._events:
             return None, -math.inf
         config = self.config
-        ids = list(self._events)
-        events = [self._events[i] for i in ids]
-        scores = (1.0 - config.lexical_weight) * (
-            np.stack([e.centroid for e in events]) @ item.embedding
-        )
+        rows = self._rows
+        scores = (1.0 - config.lexical_weight) * (rows.centroids @ item.embedding)
         if config.time_weight:
-            gaps_h = np.abs(item.published_at.timestamp() - np.array([e.mean_time for e in events]))
-            gaps_h /= 3600.0
+            gaps_h = np.abs(item.published_at.timestamp() - rows.mean_times) / 3600.0
             scores -= config.time_weight * (1.0 - np.exp(-gaps_h / config.time_scale_h))
+        scores[~rows.live] = -math.inf
         if not (config.lexical_weight and words):
             best = int(np.argmax(scores))
-            return ids[best], float(scores[best])
+            return rows.event_ids[best], float(scores[best])
         # Word overlap adds at most lexical_weight: compare words only with the few best
         # events so far, and stop as soon as none of the rest could still win.
         best_id, best_score = None, -math.inf
-        for n in np.argsort(-scores)[: config.candidates]:
+        count = min(config.candidates, len(scores))
+        top = np.argpartition(-scores, count - 1)[:count]
+        for n in top[np.argsort(-scores[top])]:
             ceiling = float(scores[n]) + config.lexical_weight
             if ceiling < config.threshold or ceiling <= best_score:
                 break
+            event_id = rows.event_ids[n]
+            if event_id is None:  # a free row (scored -inf): no live event is left
+                break
             score = float(scores[n]) + config.lexical_weight * weighted_cosine(
-                words, events[n].terms, self._df
+                words, self._events[event_id].terms, self._df
             )
             if score > best_score:
-                best_id, best_score = ids[n], score
+                best_id, best_score = event_id, score
         return best_id, best_score
 
     def _open(self, event_id: str, item: ClusterItem, words: TermVector) -> None:
-        event = _LiveEvent(event_id, item.embedding.astype(np.float32).copy(), item.published_at)
+        vector = item.embedding.astype(np.float32).copy()
+        event = _LiveEvent(
+            event_id, self._rows.take(event_id, len(vector)), vector, item.published_at
+        )
         event.add(item, words, first=True)
+        self._rows.set(event)
         self._events[event_id] = event
         self._df.add(words.keys())
         heapq.heappush(self._expiry, (item.published_at, event_id))
 
     def _join(self, event_id: str, item: ClusterItem, words: TermVector) -> None:
-        self._events[event_id].add(item, words)
+        event = self._events[event_id]
+        event.add(item, words)
+        self._rows.set(event)
         self._df.add(words.keys())
 
 
