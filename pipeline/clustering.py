@@ -31,7 +31,7 @@ from datetime import datetime
 
 import numpy as np
 
-from pipeline.lexical import DocumentFrequencies, TermVector, term_vector, weighted_cosine
+from pipeline.lexical import DocumentFrequencies, TermVector, WeightedQuery, term_vector
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,7 @@ class EventIndex:
         # Word overlap adds at most lexical_weight: compare words only with the few best
         # events so far, and stop as soon as none of the rest could still win.
         best_id, best_score = None, -math.inf
+        query = WeightedQuery(words, self._df)
         count = min(config.candidates, len(scores))
         top = np.argpartition(-scores, count - 1)[:count]
         for n in top[np.argsort(-scores[top])]:
@@ -209,8 +210,8 @@ class EventIndex:
             event_id = rows.event_ids[n]
             if event_id is None:  # a free row (scored -inf): no live event is left
                 break
-            score = float(scores[n]) + config.lexical_weight * weighted_cosine(
-                words, self._events[event_id].terms, self._df
+            score = float(scores[n]) + config.lexical_weight * query.cosine(
+                self._events[event_id].terms
             )
             if score > best_score:
                 best_id, best_score = event_id, score

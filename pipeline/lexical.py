@@ -63,13 +63,20 @@ class DocumentFrequencies:
 _LOG_1P: list[float] = [0.0]  # log(k + 1), grown on demand
 
 
-def weighted_cosine(article: TermVector, event: TermVector, df: DocumentFrequencies) -> float:
-    """Cosine of the two vectors once each term is weighted by its IDF."""
-    idf = df.weigher()
-    article_idf = {t: v * idf(t) for t, v in article.items()}
-    dot = sum(w * event.get(t, 0.0) * idf(t) for t, w in article_idf.items())
-    if dot <= 0.0:
-        return 0.0
-    article_norm = math.sqrt(sum(w * w for w in article_idf.values()))
-    event_norm = math.sqrt(sum((v * idf(t)) ** 2 for t, v in event.items()))
-    return dot / (article_norm * event_norm)
+class WeightedQuery:
+    """An article's words weighted by the current IDF, ready to be compared with the
+    words of several events (the article side is computed once)."""
+
+    def __init__(self, article: TermVector, df: DocumentFrequencies) -> None:
+        self._idf = df.weigher()
+        self._weights = {t: v * self._idf(t) for t, v in article.items()}
+        self._norm = math.sqrt(sum(w * w for w in self._weights.values()))
+
+    def cosine(self, event: TermVector) -> float:
+        """Cosine of the article and the event once each term is weighted by its IDF."""
+        idf = self._idf
+        dot = sum(w * event.get(t, 0.0) * idf(t) for t, w in self._weights.items())
+        if dot <= 0.0:
+            return 0.0
+        event_norm = math.sqrt(sum((v * idf(t)) ** 2 for t, v in event.items()))
+        return dot / (self._norm * event_norm)
