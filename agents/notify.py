@@ -4,10 +4,14 @@ WIREWATCH_WEBHOOK_URL is set."""
 
 from __future__ import annotations
 
-import faust
+from collections.abc import Sequence
 
-from agents import ack_all
+import faust
+from faust.types import EventT
+
+from agents import ack_all, dead_letters, send_all
 from pipeline.app import Services, Topics
+from pipeline.isolation import isolate
 from pipeline.webhook import Incoming, Notifier
 
 POLL_S = 1.0
@@ -19,12 +23,16 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
         return
     notifier = Notifier(settings, services.store, services.durably)
 
+    async def queue(events: Sequence[EventT]) -> None:
+        await notifier.queue(
+            [Incoming(e.message.value or b"", e.message.partition) for e in events]
+        )
+
     @app.agent(topics.alerts, name="webhook")
     async def webhook(stream: faust.StreamT) -> None:
         async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
-            await notifier.queue(
-                [Incoming(e.message.value or b"", e.message.partition) for e in events]
-            )
+            failed = await isolate(events, queue)
+            await send_all(dead_letters(topics.dlq, failed))
             await ack_all(stream, events)
 
     @app.timer(POLL_S)

@@ -40,6 +40,7 @@ from tests.conftest import (
     wait_for,
 )
 from tests.faults import stored
+from tests.receiver import receiving
 from tests.test_hostile_input import NOW, hostile_messages
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -205,6 +206,79 @@ def test_a_write_that_fails_on_its_own_is_dead_lettered_and_the_rest_goes_on(
     assert counted == len(ids)
     assert not canonical & set(poisoned)
     assert sorted(update_articles) == sorted(ids)
+    store.close()
+
+
+POISON_ALERT_SQLITE = """
+CREATE TRIGGER poison_alert BEFORE INSERT ON webhook_deliveries
+WHEN NEW.payload LIKE '%poison.example%'
+BEGIN SELECT RAISE(ABORT, 'poisoned alert'); END
+"""
+POISON_ALERT_POSTGRES = [
+    """CREATE FUNCTION poison_alert() RETURNS trigger AS $$
+       BEGIN
+         IF NEW.payload LIKE '%poison.example%' THEN RAISE EXCEPTION 'poisoned alert'; END IF;
+         RETURN NEW;
+       END $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER poison_alert BEFORE INSERT ON webhook_deliveries "
+    "FOR EACH ROW EXECUTE FUNCTION poison_alert()",
+]
+
+
+def test_an_alert_that_cannot_be_queued_for_the_webhook_is_dead_lettered(
+    kafka_servers: str, db_url: str
+) -> None:
+    """The webhook agent isolates failures like the pipeline's agents: the alert whose
+    delivery row the store refuses goes to the DLQ, every other alert is POSTed."""
+    store = Store(db_url)
+    store.create_schema()
+    with store.engine.begin() as conn:
+        postgres = db_url.startswith("postgresql")
+        for statement in POISON_ALERT_POSTGRES if postgres else [POISON_ALERT_SQLITE]:
+            conn.execute(text(statement))
+    feed = [json.loads(line) for line in SyntheticFeed(78).lines(60)]
+    feed[30] = dict(feed[30], source="poison.example")
+    with receiving() as receiver:
+        settings = unique_settings(
+            kafka_servers,
+            db_url,
+            model="hashing",
+            webhook_url=receiver.url,
+            webhook_triggers="new_event,source_joined",
+            webhook_min_interval_s=0,
+        )
+        worker = spawn_worker(settings, OUTPUT / f"poison-alert-{store.engine.dialect.name}.log")
+        try:
+            produce(settings, [json.dumps(a).encode() for a in feed])
+            wait_for(
+                lambda: stored(store) == len(feed), timeout=180, message="the feed", worker=worker
+            )
+            wait_for(lambda: not store.pending_outbox(), message="the outbox", worker=worker)
+            alerts = consume_all(kafka_servers, settings.topic_alerts)
+            # The poisoned source's own alert, and later ones listing it among the sources.
+            poisoned = {a["alert_id"] for a in alerts if "poison.example" in json.dumps(a)}
+            expected = {a["alert_id"] for a in alerts} - poisoned
+            dead = wait_for(
+                lambda: dead_letters(kafka_servers, settings, len(poisoned)),
+                timeout=60,
+                message="the dead letters",
+                worker=worker,
+            )
+            wait_for(
+                lambda: set(receiver.alert_ids()) == expected or None,
+                timeout=60,
+                message="every other alert POSTed",
+                worker=worker,
+            )
+            assert worker.alive()
+        finally:
+            worker.stop()
+    assert poisoned and len(receiver.alert_ids()) == len(expected)  # each once
+    assert {d["reason"] for d in dead} == {"processing_error"}
+    assert {d["topic"] for d in dead} == {settings.topic_alerts}
+    assert all("poisoned alert" in d["detail"] for d in dead)
+    dead_ids = {json.loads(base64.b64decode(d["original"]))["alert_id"] for d in dead}
+    assert dead_ids == poisoned
     store.close()
 
 
