@@ -41,6 +41,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
 def spawn_worker(settings: Settings, log_path: Path, *args: str) -> subprocess.Popen[bytes]:
     """`wirewatch run` with these settings in a child process, its output to log_path."""
     env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
+    for name, value in settings.model_dump().items():
+        if value is None:  # unset here: not to come back from this process's environment
+            env.pop(f"WIREWATCH_{name.upper()}", None)
     with open(log_path, "wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "pipeline.cli", "run", *args],

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,10 +23,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import pipeline.worker
 from pipeline.broker import EmbeddedBroker, free_port
 from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
-from pipeline.worker import settings_env
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
@@ -173,18 +172,7 @@ class WorkerProcess:
 def spawn_worker(settings: Settings, log_path: Path, *extra_args: str) -> WorkerProcess:
     """`wirewatch run` as a real process with the given settings."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
-    if settings.bootstrap_servers is None:
-        env.pop("WIREWATCH_BOOTSTRAP_SERVERS", None)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "run", *extra_args],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    return WorkerProcess(process, log_path)
+    return WorkerProcess(pipeline.worker.spawn_worker(settings, log_path, *extra_args), log_path)
 
 
 @pytest.fixture
