@@ -7,11 +7,10 @@ from collections.abc import Sequence
 import faust
 from faust.types import EventT
 
-from agents import ack_all, dead_letters, patiently, produced_at, send_all
-from pipeline import metrics
-from pipeline.app import Services, Topics, now
-from pipeline.dedup_stage import Incoming
-from pipeline.isolation import isolate
+from agents.base import patiently, produced_at, run_batches, send_all
+from pipeline.dedup import Incoming
+from pipeline.runtime import metrics
+from pipeline.runtime.services import Services, Topics, now
 
 
 def attach(app: faust.App, topics: Topics, services: Services) -> None:
@@ -52,7 +51,11 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
 
     @app.agent(topics.articles, name="dedup")
     async def dedup(stream: faust.StreamT) -> None:
-        async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
-            failed = await isolate(events, process, reset)
-            await send_all(dead_letters(topics.dlq, failed))
-            await ack_all(stream, events)
+        await run_batches(
+            stream,
+            topics.dlq,
+            process,
+            size=settings.batch_max,
+            within=settings.batch_wait_s,
+            reset=reset,
+        )

@@ -19,9 +19,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.embedding_cache import CachedEncoder  # noqa: E402
-from pipeline.encoder import embedding_text, load_encoder  # noqa: E402
-from pipeline.evaluate import load_corpus, replay, score  # noqa: E402
+from pipeline.embedding.cache import CachedEncoder  # noqa: E402
+from pipeline.embedding.encoder import embedding_text, load_encoder  # noqa: E402
+from pipeline.evaluation.replay import load_corpus, replay, score  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 DEFAULT = ROOT / "data/eval/ecbplus_dev.jsonl"

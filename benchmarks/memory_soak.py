@@ -1,6 +1,6 @@
 """Memory over a long stream: does the live window really bound what the stages hold?
 
-Runs N generated articles (pipeline/synthetic.py, with a few stories that never close)
+Runs N generated articles (pipeline/feeds/synthetic.py, with a few stories that never close)
 through the same stage objects the agents use: DedupStage (validation, MinHash, LSH) and
 EventStage (event index, states, SQL writes), with the hashing encoder and a SQLite
 store in a temporary directory. Every `--every` articles it prints the resident memory
@@ -24,14 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.app import build_dedup_stage, build_event_stage
-from pipeline.dedup_stage import DedupStage, Incoming
-from pipeline.encoder import HashingEncoder, embedding_text
-from pipeline.event_stage import EventStage
+from pipeline.dedup import DedupStage
+from pipeline.embedding import HashingEncoder
+from pipeline.events import EventStage
+from pipeline.feeds import FeedShape, SyntheticFeed
 from pipeline.settings import Settings
+from pipeline.stages import InProcessPipeline
 from pipeline.store import Store
-from pipeline.synthetic import FeedShape, SyntheticFeed
-from schemas.messages import Embedded
 
 
 def rss_mib() -> float:
@@ -71,9 +70,8 @@ def run(articles: int, every: int, window_h: float, batch: int, seed: int) -> li
     )
     store = Store(settings.database)
     store.create_schema()
-    encoder = HashingEncoder()
-    dedup = build_dedup_stage(settings, store)
-    events = build_event_stage(settings, store, encoder)
+    pipeline = InProcessPipeline(settings, store, HashingEncoder())
+    dedup, events = pipeline.dedup, pipeline.events
     feed = SyntheticFeed(seed, FeedShape(story_share=0.03)).lines(articles)
     rows: list[dict[str, Any]] = []
     start = time.monotonic()
@@ -81,20 +79,7 @@ def run(articles: int, every: int, window_h: float, batch: int, seed: int) -> li
     print(f"store {settings.database}; window {window_h} h; resident at start {rss_mib():.1f} MiB")
     while done < articles:
         chunk = [next(feed) for _ in range(min(batch, articles - done))]
-        now = datetime.now(UTC)
-        plan = dedup.plan([Incoming(raw, now) for raw in chunk], now)
-        dedup.save(plan)
-        unique = [f for f in plan.forward if f.duplicate_of is None]
-        vectors = iter(
-            encoder.encode([embedding_text(f.article.title, f.article.body) for f in unique])
-        )
-        embedded = [
-            Embedded(
-                **f.model_dump(), embedding=None if f.duplicate_of else Embedded.pack(next(vectors))
-            )
-            for f in plan.forward
-        ]
-        events.save(events.plan(embedded, now))
+        pipeline.run_batch(chunk, datetime.now(UTC))
         previous, done = done, done + len(chunk)
         if done // every > previous // every or done == articles:
             gc.collect()

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.bench import BenchConfig, render, run_bench, summary_json  # noqa: E402
+from pipeline.bench.run import BenchConfig, render, run_bench, summary_json  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.jsonl"

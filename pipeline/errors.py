@@ -4,7 +4,9 @@ WirewatchError
 ├── ConfigurationError      a setting cannot work (bad URL, unknown model, ...)
 ├── BrokerError             the Kafka broker cannot be reached or started
 ├── InvalidArticle          an input message breaks the contract; goes to the DLQ
-└── StoreUnavailable        the SQL store does not answer; the caller retries
+├── StoreUnavailable        the SQL store does not answer; the caller retries
+├── StackError              the local stack (broker + workers) did not finish its work
+└── EvalError               a corpus cannot be evaluated as it is
 """
 
 from __future__ import annotations
@@ -33,3 +35,11 @@ class InvalidArticle(WirewatchError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class StackError(WirewatchError):
+    """A worker of the local stack exited, or the articles were not all stored in time."""
+
+
+class EvalError(WirewatchError):
+    """The corpus cannot be evaluated as it is."""

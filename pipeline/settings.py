@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     event_threshold: float = Field(0.35, gt=-1, le=1)
     live_window_h: float = Field(72.0, gt=0, le=87_600)  # at most ten years
 
-    # Event matching evidence (pipeline/clustering.py): the score an article gets for an
+    # Event matching evidence (pipeline/events/index.py): the score an article gets for an
     # event blends embedding cosine, TF-IDF word cosine (IDF learned from the live
     # stream) and a decay with the time to the event's mean time. Defaults measured on
     # data/eval/ecbplus_dev.jsonl (`wirewatch eval --sweep`, scripts/crossval_topics.py;

@@ -75,3 +75,16 @@ def words(text: str) -> list[str]:
     if marks:
         folded = folded.translate(marks)
     return _WORD.findall(folded)
+
+
+HEADLINE_CHARS = 160
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+
+
+def first_sentence(body: str) -> str:
+    """What stands for a title when an article has none: its first sentence, shortened."""
+    first_line = body.split("\n", 1)[0]
+    sentence = _SENTENCE_END.split(first_line, 1)[0]
+    if len(sentence) > HEADLINE_CHARS:
+        sentence = sentence[: HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return sentence

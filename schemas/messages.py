@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from pipeline.embedding.codec import pack_vector, unpack_vector
 from schemas.article import Article
 
 UpdateKind = Literal["created", "article_added", "duplicate_added", "source_joined"]
@@ -36,12 +37,12 @@ class Embedded(Deduped):
 
     @staticmethod
     def pack(vector: np.ndarray) -> str:
-        return base64.b64encode(np.asarray(vector, dtype=np.float32).tobytes()).decode()
+        return pack_vector(vector)
 
     def vector(self) -> np.ndarray | None:
         if self.embedding is None:
             return None
-        return np.frombuffer(base64.b64decode(self.embedding), dtype=np.float32)
+        return unpack_vector(self.embedding)
 
 
 class ArticleRef(BaseModel):
@@ -56,7 +57,7 @@ class ArticleRef(BaseModel):
     duplicate_of: str | None
     similarity: float | None = Field(
         description="match score to the event for an article (embedding, words and time, "
-        "see pipeline/clustering.py), copy score for a duplicate"
+        "see pipeline/events/index.py), copy score for a duplicate"
     )
 
 

@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.eval_command import default_cache_dir, make_encoder
-from pipeline.evaluate import load_corpus
+from pipeline.cli.eval import default_cache_dir, make_encoder
+from pipeline.evaluation.replay import load_corpus
+from pipeline.evaluation.sweep import SweepPoint, best, run_sweep
 from pipeline.settings import Settings
-from pipeline.sweep import SweepPoint, best, run_sweep
 
 THRESHOLDS = [0.35, 0.4, 0.45, 0.5]
 VARY = {"event_lexical_weight": [0.0, 0.2, 0.3], "event_time_weight": [0.0, 0.4, 0.5]}

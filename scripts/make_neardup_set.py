@@ -3,7 +3,7 @@
     .venv/bin/python scripts/make_neardup_set.py   # deterministic: same input, same output
 
 Originals are real articles: one per ECB+ event (data/eval/ecbplus_dev.jsonl, CC BY 3.0)
-and the five seed articles (pipeline/data/seed_articles.jsonl). Each original gets wire
+and the five seed articles (pipeline/feeds/data/seed_articles.jsonl). Each original gets wire
 copies made the way outlets make them: a new headline, an agency dateline, a boilerplate
 footer, "read also" lines, HTML paragraphs, light edits (a sentence dropped, "said" made
 "says", curly quotes), truncation to the first paragraphs. Copies carry `duplicate_of`
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ECB = ROOT / "data/eval/ecbplus_dev.jsonl"
-SEED = ROOT / "pipeline/data/seed_articles.jsonl"
+SEED = ROOT / "pipeline/feeds/data/seed_articles.jsonl"
 OUT = ROOT / "data/eval/neardup.jsonl"
 RNG_SEED = 4
 NEGATIVES_PER_EVENT = 2

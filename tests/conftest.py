@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-import pipeline.worker
-from pipeline.broker import EmbeddedBroker, free_port
+import pipeline.runtime.spawn
+from pipeline.kafka.broker import EmbeddedBroker, free_port
+from pipeline.kafka.topics import ensure_topics
 from pipeline.settings import Settings
-from pipeline.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
@@ -172,7 +172,9 @@ class WorkerProcess:
 def spawn_worker(settings: Settings, log_path: Path, *extra_args: str) -> WorkerProcess:
     """`wirewatch run` as a real process with the given settings."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    return WorkerProcess(pipeline.worker.spawn_worker(settings, log_path, *extra_args), log_path)
+    return WorkerProcess(
+        pipeline.runtime.spawn.spawn_worker(settings, log_path, *extra_args), log_path
+    )
 
 
 @pytest.fixture

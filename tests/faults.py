@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.broker import free_port, port_open
-from pipeline.store import Store
+from pipeline.kafka.broker import free_port, port_open
+from pipeline.store.store import Store
 from schemas.tables import alerts, articles, event_sources, event_updates, events
 from tests.conftest import OUTPUT, ROOT
 

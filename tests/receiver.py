@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from pipeline.broker import free_port
+from pipeline.kafka.broker import free_port
 
 
 @dataclass

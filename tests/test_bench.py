@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from pipeline.bench import BenchConfig, build_feed
+from pipeline.bench.run import BenchConfig, build_feed
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]

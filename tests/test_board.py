@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.board import Board
-from pipeline.tracker import EventState, record
+from pipeline.events.tracker import EventState, record
+from pipeline.newsroom.board import Board
 from schemas.article import Article
 from schemas.messages import EventUpdate
 

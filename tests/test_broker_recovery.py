@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from pipeline.broker import free_port, port_open
+from pipeline.kafka.broker import free_port, port_open
+from pipeline.kafka.topics import ensure_topics
+from pipeline.kafka.watch import TopicWatch
 from pipeline.settings import Settings
-from pipeline.topic_watch import TopicWatch
-from pipeline.topics import ensure_topics
 from tests.conftest import OUTPUT, ROOT
 from tests.faults import BrokerProcess
 

@@ -8,18 +8,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from pipeline.broker import free_port, port_open
-from pipeline.dedup_stage import Incoming
-from pipeline.demo import bundled_feed
-from pipeline.encoder import HashingEncoder, embedding_text
+from pipeline.embedding import HashingEncoder
+from pipeline.feeds import bundled_feed
+from pipeline.kafka.broker import free_port, port_open
 from pipeline.settings import Settings
-from pipeline.store import Store
-from schemas.messages import Embedded
+from pipeline.stages import InProcessPipeline
+from pipeline.store.store import Store
 from tests.conftest import ROOT, WorkerProcess, wait_for
 
 CLI = [sys.executable, "-m", "pipeline.cli"]
@@ -27,35 +25,11 @@ CLI = [sys.executable, "-m", "pipeline.cli"]
 
 def _fill_store(url: str) -> None:
     """The bundled feed through the real stage objects, as the worker would store it."""
-    from pipeline.app import build_dedup_stage, build_event_stage
-
     settings = Settings(database_url=url, model="hashing")
     store = Store(url)
     store.create_schema()
-    now = datetime.now(UTC)
-    dedup = build_dedup_stage(settings, store)
-    plan = dedup.plan(
-        [Incoming(line, now) for line in bundled_feed().read_bytes().splitlines()], now
-    )
-    dedup.save(plan)
-    encoder = HashingEncoder()
-    vectors = iter(
-        encoder.encode(
-            [
-                embedding_text(f.article.title, f.article.body)
-                for f in plan.forward
-                if f.duplicate_of is None
-            ]
-        )
-    )
-    items = [
-        Embedded(
-            **f.model_dump(), embedding=None if f.duplicate_of else Embedded.pack(next(vectors))
-        )
-        for f in plan.forward
-    ]
-    events = build_event_stage(settings, store, encoder)
-    events.save(events.plan(items, now))
+    pipeline = InProcessPipeline(settings, store, HashingEncoder())
+    pipeline.run_batch(bundled_feed().read_bytes().splitlines())
 
 
 def test_events_json_lists_clusters_with_their_articles(sqlite_url: str) -> None:

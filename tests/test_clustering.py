@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from pipeline.clustering import ClusterConfig, ClusterItem, EventIndex, event_id_for
+from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex, event_id_for
 
 T0 = datetime(2025, 7, 3, tzinfo=UTC)
 # Embeddings alone: the hand-made vectors below carry no text and no time gap to weigh.

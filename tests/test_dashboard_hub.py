@@ -7,8 +7,8 @@ import asyncio
 import json
 from datetime import timedelta
 
-from pipeline.dashboard import Hub
-from pipeline.store import Store, Writes
+from pipeline.newsroom.dashboard import Hub
+from pipeline.store.store import Store, Writes
 from schemas.messages import EventUpdate
 from tests.test_board import FLOOD, QUAKE
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dedup import NearDuplicateIndex
-from pipeline.fingerprint import Fingerprinter, containment, jaccard
+from pipeline.dedup.fingerprint import Fingerprinter, containment, jaccard
+from pipeline.dedup.index import NearDuplicateIndex
 
 SEED = [
     json.loads(line)
-    for line in (Path(__file__).parent.parent / "pipeline/data/seed_articles.jsonl").open()
+    for line in (Path(__file__).parent.parent / "pipeline/feeds/data/seed_articles.jsonl").open()
 ]
 T0 = datetime(2025, 7, 3, 10, tzinfo=UTC)
 fingerprinter = Fingerprinter()

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from pipeline.cli import main as cli
+from pipeline.cli.main import main as cli
 from pipeline.settings import Settings
 from tests.conftest import ROOT
 

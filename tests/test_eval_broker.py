@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.encoder import load_encoder
-from pipeline.eval_broker import replay_through_broker
-from pipeline.evaluate import load_corpus, replay, score
+from pipeline.embedding.encoder import load_encoder
+from pipeline.evaluation.replay import load_corpus, replay, score
+from pipeline.evaluation.through_broker import replay_through_broker
 from pipeline.settings import Settings
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]

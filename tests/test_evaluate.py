@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.demo import bundled_feed
-from pipeline.encoder import Encoder, load_encoder
-from pipeline.evaluate import Corpus, EvalError, load_corpus, replay, score
+from pipeline.cli.main import main
+from pipeline.embedding.encoder import Encoder, load_encoder
+from pipeline.evaluation.replay import Corpus, EvalError, load_corpus, replay, score
+from pipeline.feeds import bundled_feed
 from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ NEARDUP = ROOT / "data/eval/neardup.jsonl"
 DEV = ROOT / "data/eval/ecbplus_dev.jsonl"
 SEED_IDS = {
     json.loads(line)["id"]
-    for line in (ROOT / "pipeline/data/seed_articles.jsonl").read_text().splitlines()
+    for line in (ROOT / "pipeline/feeds/data/seed_articles.jsonl").read_text().splitlines()
 }
 
 

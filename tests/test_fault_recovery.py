@@ -2,7 +2,7 @@
 real PostgreSQL: afterwards every article is stored once, every event update and alert
 exists once, and the clustering is the one a run without faults produced.
 
-The same seeded feed of a few thousand synthetic articles (pipeline/synthetic.py, hashing
+The same seeded feed of a few thousand synthetic articles (pipeline/feeds/synthetic.py, hashing
 encoder) goes through an undisturbed baseline run and through each faulty run.
 """
 
@@ -19,13 +19,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from pipeline.broker import free_port
 from pipeline.errors import BrokerError
+from pipeline.feeds.synthetic import SyntheticFeed
+from pipeline.kafka.broker import free_port
+from pipeline.kafka.topics import _partition_counts as partition_counts
+from pipeline.kafka.topics import admin_client, topic_specs
 from pipeline.settings import Settings
-from pipeline.store import Store
-from pipeline.synthetic import SyntheticFeed
-from pipeline.topics import _partition_counts as partition_counts
-from pipeline.topics import admin_client, topic_specs
+from pipeline.store.store import Store
 from schemas.tables import alerts, event_updates, fingerprints
 from tests.conftest import (
     OUTPUT,
@@ -134,7 +134,7 @@ def check_against(
         assert published <= got.update_ids and alerted <= got.alert_ids
         assert published and alerted
     # Clustering went on as if nothing happened: the same events, the same copies (a copy
-    # that overtook its original keeps its link: pipeline/event_stage.py).
+    # that overtook its original keeps its link: pipeline/events/stage.py).
     assert got.clustering == baseline.clustering
     assert dedup_decisions(store) == baseline.clustering["copies"]
 

@@ -12,15 +12,15 @@ import numpy as np
 from datasketch import MinHash
 from sqlalchemy import insert
 
-from pipeline.dedup import NearDuplicateIndex
-from pipeline.dedup_stage import DedupStage
-from pipeline.fingerprint import SCHEME_VERSION, Fingerprinter
-from pipeline.lsh import BandIndex
-from pipeline.store import FingerprintRow, Store
+from pipeline.dedup.fingerprint import SCHEME_VERSION, Fingerprinter
+from pipeline.dedup.index import NearDuplicateIndex
+from pipeline.dedup.lsh import BandIndex
+from pipeline.dedup.stage import DedupStage
+from pipeline.store.store import FingerprintRow, Store
 from pipeline.text import words
 from schemas.tables import articles
 
-DATA = Path(__file__).parent.parent / "pipeline/data"
+DATA = Path(__file__).parent.parent / "pipeline/feeds/data"
 BODIES = [json.loads(line)["body"] for line in (DATA / "sample_feed.jsonl").open()]
 T0 = datetime(2025, 7, 3, 10, tzinfo=UTC)
 

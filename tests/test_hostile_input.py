@@ -1,4 +1,4 @@
-"""Hostile input at the unit level: validation (pipeline/validate.py) and the dedup stage.
+"""Hostile input at the unit level: validation (pipeline/dedup/validate.py) and the dedup stage.
 
 Each kind of bad input gets a clear reason (or a documented treatment), and no input,
 however generated, makes validation raise anything but InvalidArticle or produces an
@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.dedup import NearDuplicateIndex
-from pipeline.dedup_stage import DedupStage, Incoming
+from pipeline.dedup.fingerprint import Fingerprinter
+from pipeline.dedup.index import NearDuplicateIndex
+from pipeline.dedup.stage import DedupStage, Incoming
+from pipeline.dedup.validate import DEFAULT_LIMITS, MAX_DEPTH, Limits, parse_article
 from pipeline.errors import InvalidArticle
-from pipeline.fingerprint import Fingerprinter
-from pipeline.store import Store
+from pipeline.store.store import Store
 from pipeline.text import clean_text
-from pipeline.validate import DEFAULT_LIMITS, MAX_DEPTH, Limits, parse_article
 from schemas.messages import DeadLetter, Deduped
 
 NOW = datetime(2025, 7, 3, 12, 0, tzinfo=UTC)

@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
+from pipeline.dedup.validate import parse_article
 from pipeline.errors import InvalidArticle
+from pipeline.feeds.synthetic import SyntheticFeed
 from pipeline.settings import Settings
-from pipeline.store import Store
-from pipeline.synthetic import SyntheticFeed
-from pipeline.validate import parse_article
+from pipeline.store.store import Store
 from schemas.messages import Embedded
 from schemas.tables import articles, event_updates, events
 from tests.conftest import (

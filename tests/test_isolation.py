@@ -1,4 +1,4 @@
-"""pipeline/isolation.py: one bad message costs only itself (tests/test_hostile_pipeline.py
+"""pipeline/runtime/isolation.py: one bad message costs only itself (tests/test_hostile_pipeline.py
 shows it in a real worker with a database that refuses one row)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from pipeline.isolation import isolate
+from pipeline.runtime.isolation import isolate
 
 
 class Recorder:

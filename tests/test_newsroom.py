@@ -25,12 +25,12 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline.broker import free_port, port_open
-from pipeline.demo import bundled_feed
+from pipeline.feeds import bundled_feed
+from pipeline.kafka.broker import free_port, port_open
+from pipeline.newsroom.webhook import WebhookOutbox
+from pipeline.runtime.spawn import settings_env
 from pipeline.settings import Settings
-from pipeline.store import Store
-from pipeline.webhook import WebhookOutbox
-from pipeline.worker import settings_env
+from pipeline.store.store import Store
 from schemas.tables import articles
 from tests.conftest import (
     OUTPUT,

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.demo import bundled_feed
+from pipeline.feeds import bundled_feed
 from pipeline.settings import Settings
-from pipeline.store import Store
+from pipeline.store.store import Store
 from schemas.tables import alerts, articles, event_sources, event_updates, events
 from tests.conftest import (
     OUTPUT,
@@ -33,7 +33,7 @@ from tests.conftest import (
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
-SEED_FILE = Path(__file__).parent.parent / "pipeline" / "data" / "seed_articles.jsonl"
+SEED_FILE = Path(__file__).parent.parent / "pipeline" / "feeds" / "data" / "seed_articles.jsonl"
 SEED_IDS = {json.loads(line)["id"] for line in feed_lines(SEED_FILE)}
 FEED = [json.loads(line) for line in feed_lines(bundled_feed())]
 COPIES = {a["id"]: a["wire_copy_of"] for a in FEED if "wire_copy_of" in a}

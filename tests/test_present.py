@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from pipeline.clustering import EventIndex
-from pipeline.event_stage import EventStage
-from pipeline.present import print_events
-from pipeline.store import Store
+from pipeline.cli.present import print_events
+from pipeline.events.index import EventIndex
+from pipeline.events.stage import EventStage
+from pipeline.store.store import Store
 from schemas.article import Article
 from schemas.messages import Embedded
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.clustering import EventIndex
-from pipeline.encoder import HashingEncoder, embedding_text
-from pipeline.event_stage import EventStage
-from pipeline.store import Store
+from pipeline.embedding.encoder import HashingEncoder, embedding_text
+from pipeline.events.index import EventIndex
+from pipeline.events.stage import EventStage
+from pipeline.store.store import Store
 from schemas.article import Article
 from schemas.messages import Embedded
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.scores import Scores, bcubed, duplicate_pairs, pairwise
+from pipeline.evaluation.scores import Scores, bcubed, duplicate_pairs, pairwise
 
 
 def test_bcubed_and_pairwise_of_a_split_and_a_wrong_merge() -> None:

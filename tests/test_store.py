@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from pipeline.clustering import EventIndex
-from pipeline.event_stage import EventStage
-from pipeline.store import Store
+from pipeline.events.index import EventIndex
+from pipeline.events.stage import EventStage
+from pipeline.store.store import Store
 from schemas.article import Article
 from schemas.messages import Embedded
 from schemas.tables import alerts, articles, event_sources, event_updates, events

@@ -20,17 +20,13 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.broker import free_port
-from pipeline.clustering import EventIndex
-from pipeline.dedup import NearDuplicateIndex
-from pipeline.dedup_stage import DedupStage, Incoming
-from pipeline.encoder import HashingEncoder, embedding_text
+from pipeline.embedding.encoder import HashingEncoder
 from pipeline.errors import StoreUnavailable
-from pipeline.event_stage import EventStage
-from pipeline.fingerprint import Fingerprinter
-from pipeline.store import Store
-from pipeline.store_errors import is_unavailable, looks_misconfigured
-from schemas.messages import Embedded
+from pipeline.kafka.broker import free_port
+from pipeline.settings import Settings
+from pipeline.stages import InProcessPipeline
+from pipeline.store.availability import is_unavailable, looks_misconfigured
+from pipeline.store.store import Store
 from schemas.tables import articles, events, fingerprints
 from tests.faults import TABLES
 
@@ -48,26 +44,10 @@ INJECTIONS = [
 
 def run_through_stages(store: Store, messages: list[dict[str, Any]]) -> None:
     """Dedup, embed and place the messages, writing as the agents do."""
-    dedup = DedupStage(store, NearDuplicateIndex(), Fingerprinter())
-    dedup.load()
-    encoder = HashingEncoder()
-    event_stage = EventStage(store, EventIndex(), encoder=encoder)
-    event_stage.load()
-    plan = dedup.plan([Incoming(json.dumps(m).encode(), NOW) for m in messages], NOW)
-    dedup.save(plan)
-    assert plan.dead == [], [d.detail for d in plan.dead]
-    unique = [f for f in plan.forward if f.duplicate_of is None]
-    vectors = iter(
-        encoder.encode([embedding_text(f.article.title, f.article.body) for f in unique])
-    )
-    embedded = [
-        Embedded(
-            **f.model_dump(), embedding=None if f.duplicate_of else Embedded.pack(next(vectors))
-        )
-        for f in plan.forward
-    ]
-    event_plan = event_stage.plan(embedded, NOW)
-    event_stage.save(event_plan)
+    pipeline = InProcessPipeline(Settings(), store, HashingEncoder())
+    pipeline.load()
+    result = pipeline.run_batch([json.dumps(m).encode() for m in messages], NOW)
+    assert result.dedup.dead == [], [d.detail for d in result.dedup.dead]
 
 
 def snapshot(store: Store, exclude_ids: set[str]) -> dict[str, list[tuple[Any, ...]]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.tracker import EventState, headline_from, record
+from pipeline.events.tracker import EventState, headline_from, record
 from schemas.article import Article
 
 T0 = datetime(2025, 7, 3, 10, tzinfo=UTC)

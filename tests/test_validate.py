@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pipeline.dedup.validate import DEFAULT_LIMITS, Limits, parse_article
 from pipeline.errors import InvalidArticle
-from pipeline.validate import DEFAULT_LIMITS, Limits, parse_article
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pipeline.alerting import AlertRules, rate_limited, retry_delay, webhook_payload
 from pipeline.errors import ConfigurationError
+from pipeline.newsroom.alerting import AlertRules, rate_limited, retry_delay, webhook_payload
+from pipeline.newsroom.webhook import Incoming, Notifier, delivery_key
 from pipeline.settings import Settings
-from pipeline.store import Store
-from pipeline.webhook import Incoming, Notifier, delivery_key
+from pipeline.store.store import Store
 from schemas.messages import Alert
 from tests.receiver import receiving
 

@@ -1,0 +1,295 @@
+"""The `wirewatch` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from pipeline.errors import WirewatchError
+from pipeline.settings import Settings
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Environment variables, then the flags given on the command line."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise click.UsageError(f"invalid setting: {exc}") from exc
+
+
+def _opt_servers(f: Any) -> Any:
+    return click.option(
+        "--bootstrap-servers",
+        help="Kafka bootstrap servers "
+        "[env WIREWATCH_BOOTSTRAP_SERVERS; default: the embedded broker]",
+    )(f)
+
+
+def _opt_database(f: Any) -> Any:
+    return click.option(
+        "--database-url",
+        help="SQLAlchemy URL [env WIREWATCH_DATABASE_URL; default sqlite:///wirewatch.db]",
+    )(f)
+
+
+@click.group()
+@click.version_option(package_name="wirewatch")
+def main() -> None:
+    """wirewatch: streaming news deduplication and event clustering."""
+
+
+@main.command()
+@_opt_servers
+@_opt_database
+@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option("--broker-port", type=int, help="port of the embedded broker [9092]")
+@click.option("--web-port", type=int, help="the worker's web port (/metrics) [6066]")
+@click.option("--app-id", help="consumer group and internal topic prefix [wirewatch]")
+@click.option("--topic-articles", help="input topic [articles]")
+@click.option("--topic-updates", help="output topic of event changes [event-updates]")
+@click.option("--topic-alerts", help="alerts topic [alerts]")
+@click.option("--topic-dlq", help="dead-letter topic [articles.dlq]")
+@click.option("--work-partitions", type=int, help="partitions of the embedding stage [1]")
+@click.option("--event-threshold", type=float, help="similarity needed to join an event")
+@click.option("--live-window-h", type=float, help="hours an event stays open [72]")
+@click.option("--dup-jaccard", type=float, help="Jaccard similarity of a copy [0.5]")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def run(log_level: str, **overrides: Any) -> None:
+    """Run a worker (and the embedded broker when no bootstrap servers are set)."""
+    from agents import dedup, embed, events, webhook
+    from pipeline.runtime.worker import run_worker
+
+    stages = [dedup.attach, embed.attach, events.attach, webhook.attach]
+    run_worker(load_settings(**overrides), stages, loglevel=log_level)
+
+
+@main.command()
+@click.option("--port", type=int, help="port to listen on [9092]")
+@click.option("--host", help="address to listen on [127.0.0.1]")
+def broker(port: int | None, host: str | None) -> None:
+    """Run the embedded broker alone, in the foreground (memory only)."""
+    from pipeline.kafka.broker import EmbeddedBroker
+
+    settings = load_settings(broker_port=port, broker_host=host)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with EmbeddedBroker(settings.broker_host, settings.broker_port) as embedded:
+        click.echo(
+            f"embedded broker listening on {embedded.bootstrap_servers} (memory only; "
+            f"log {embedded.log_path}); Ctrl-C stops it"
+        )
+        while not stop.wait(0.5):
+            if not embedded.running:
+                raise click.ClickException(f"the broker exited; see {embedded.log_path}")
+    click.echo("broker stopped")
+
+
+@main.command()
+@click.argument("feed", type=click.Path(dir_okay=False, allow_dash=True))
+@_opt_servers
+@click.option("--topic", "topic_articles", help="input topic [articles]")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
+    """Produce a JSON Lines feed (or - for stdin) onto the input topic."""
+    from pipeline.kafka.ingest import ingest as produce
+
+    if feed != "-" and not Path(feed).exists():
+        raise click.BadParameter(f"no such file: {feed}", param_hint="FEED")
+    report = produce(load_settings(**overrides), feed, show_progress=not quiet)
+    click.echo(
+        f"sent {report.sent} messages"
+        + (f", {report.failed} failed" if report.failed else "")
+        + (f", skipped {report.blank} blank lines" if report.blank else "")
+    )
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command()
+@_opt_database
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
+@click.option("--limit", type=int, help="at most this many events, most recent first")
+def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
+    """Print the event clusters in the store."""
+    from pipeline.cli.present import print_events
+    from pipeline.store.store import Store
+
+    settings = load_settings(**overrides)
+    store = Store(settings.database)
+    store.create_schema()
+    clusters = store.event_clusters(limit)
+    if as_json:
+        click.echo(json.dumps(clusters, ensure_ascii=False, indent=2))
+    else:
+        print_events(clusters)
+
+
+@main.command()
+@_opt_database
+@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option(
+    "--feed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a JSON Lines feed instead of the bundled sample",
+)
+def demo(feed: Path | None, **overrides: Any) -> None:
+    """Start everything on embedded defaults, ingest the sample feed, print the events."""
+    from pipeline.cli.demo import run_demo
+
+    sys.exit(run_demo(load_settings(**overrides), feed))
+
+
+@main.command()
+@_opt_servers
+@_opt_database
+@click.option("--port", "dashboard_port", type=int, help="port of the page [8080]")
+@click.option("--host", "dashboard_host", help="address to listen on [127.0.0.1]")
+def dashboard(**overrides: Any) -> None:
+    """Serve the live dashboard of the event clusters (from the store, then live)."""
+    from pipeline.logs import configure
+    from pipeline.newsroom.dashboard import run_dashboard
+
+    settings = load_settings(**overrides)
+    configure(settings.log_format)
+    run_dashboard(settings)
+
+
+@main.command(name="eval")
+@click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--label-field",
+    default="event_id",
+    show_default=True,
+    help="the field holding the gold event label",
+)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option(
+    "--through-broker",
+    is_flag=True,
+    help="send the corpus through the real pipeline on an embedded broker",
+)
+@click.option("--sweep", is_flag=True, help="replay over a grid of thresholds; table and plot")
+@click.option("--thresholds", help="sweep grid: 0.3,0.4 or start:stop:step [0.30:0.65:0.025]")
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="SETTING=V1,V2",
+    help="also sweep this setting (repeatable), e.g. event_time_weight=0,0.4",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="sweep.png",
+    show_default=True,
+    help="where the sweep plot goes",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="embedding cache [~/.cache/wirewatch]",
+)
+@click.option("--no-cache", is_flag=True, help="embed everything again, cache nothing")
+@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def eval_command(
+    corpus: Path,
+    cache_dir: Path | None,
+    no_cache: bool,
+    model: str | None,
+    vary: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Replay a labelled corpus through the pipeline's stages and score the events
+    (BCubed, pairwise) and the near-duplicates."""
+    from pipeline.cli.eval import default_cache_dir, run_eval
+
+    try:
+        code = run_eval(
+            corpus,
+            load_settings(model=model),
+            vary=vary,
+            cache_dir=None if no_cache else cache_dir or default_cache_dir(),
+            **options,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(code)
+
+
+@main.command()
+@click.option(
+    "--articles",
+    type=click.IntRange(10),
+    default=2000,
+    show_default=True,
+    help="articles in the feed",
+)
+@click.option(
+    "--dup-share",
+    type=click.FloatRange(0, 0.95),
+    default=0.5,
+    show_default=True,
+    help="share of the feed that is wire copies",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="seed of the feed")
+@click.option(
+    "--feed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="originals from a JSON Lines file instead of generated ones",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="worker processes sharing the embedding",
+)
+@click.option(
+    "--torch-threads",
+    type=click.IntRange(0),
+    default=0,
+    help="model threads per worker [cores / workers]",
+)
+@click.option(
+    "--scale",
+    "scale_sizes",
+    default="1000,10000,100000",
+    show_default=True,
+    help="history sizes for the matching-cost table (empty: skip it)",
+)
+@click.option("--model", help="minilm (bundled), minilm-onnx-int8, hashing, or a path")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def bench(as_json: bool, scale_sizes: str, model: str | None, **options: Any) -> None:
+    """Benchmark the real pipeline against the raw speed of its model."""
+    from pipeline.cli.bench import run_bench_command
+
+    sizes = tuple(int(s) for s in scale_sizes.split(",") if s.strip())
+    sys.exit(run_bench_command(load_settings(model=model), as_json, scale_sizes=sizes, **options))
+
+
+def entry() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        main(standalone_mode=True)
+    except WirewatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    entry()

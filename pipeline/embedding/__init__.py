@@ -1,0 +1,32 @@
+"""Sentence embeddings: the encoders (bundled MiniLM, its ONNX int8 profile, a hashing
+encoder for tests), the one vector codec, the model lanes of a worker, the on-disk cache
+of replays, and the embedding stage's pure logic."""
+
+from pipeline.embedding.cache import CachedEncoder
+from pipeline.embedding.codec import pack_vector, unpack_vector, vector_bytes, vector_from_bytes
+from pipeline.embedding.encoder import (
+    Encoder,
+    HashingEncoder,
+    bundled_model_path,
+    embedding_text,
+    load_encoder,
+)
+from pipeline.embedding.lanes import lane_plan
+from pipeline.embedding.stage import EmbedBatch, read_batch, with_embeddings
+
+__all__ = [
+    "CachedEncoder",
+    "EmbedBatch",
+    "Encoder",
+    "HashingEncoder",
+    "bundled_model_path",
+    "embedding_text",
+    "lane_plan",
+    "load_encoder",
+    "pack_vector",
+    "read_batch",
+    "unpack_vector",
+    "vector_bytes",
+    "vector_from_bytes",
+    "with_embeddings",
+]

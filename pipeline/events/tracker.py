@@ -1,0 +1,141 @@
+"""Event aggregates and the changes they go through: counts, sources, headline.
+
+Each article added to an event gives one EventUpdate; a new event and each new source
+on an event also give an Alert. Ids of both are derived from what caused them, so a
+replayed article yields the same ids and the store and consumers can drop the repeat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pipeline.text import HEADLINE_CHARS, first_sentence
+from schemas.article import Article
+from schemas.messages import Alert, ArticleRef, EventUpdate, SourceSeen, UpdateKind
+
+
+def headline_from(article: Article) -> tuple[str, bool]:
+    """The article's title, or its first sentence; and whether it was a real title."""
+    if article.title:
+        return article.title[:HEADLINE_CHARS], True
+    return first_sentence(article.body), False
+
+
+@dataclass
+class EventState:
+    event_id: str
+    headline: str
+    headline_is_title: bool
+    canonical_article_id: str
+    first_seen: datetime
+    last_seen: datetime
+    article_count: int = 0
+    duplicate_count: int = 0
+    sources: dict[str, SourceSeen] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, event_id: str, article: Article) -> EventState:
+        headline, is_title = headline_from(article)
+        return cls(
+            event_id=event_id,
+            headline=headline,
+            headline_is_title=is_title,
+            canonical_article_id=article.id,
+            first_seen=article.published_at,
+            last_seen=article.published_at,
+        )
+
+    def add(self, article: Article, *, duplicate: bool) -> bool:
+        """Count the article in; True when its source is new to the event."""
+        self.article_count += 1
+        self.duplicate_count += int(duplicate)
+        if not duplicate and article.published_at < self.first_seen:
+            # Stages may run partitions in parallel, so an earlier article can arrive later:
+            # the event's canonical article is the first published, not the first processed.
+            self.canonical_article_id = article.id
+            if article.title or not self.headline_is_title:
+                self.headline, self.headline_is_title = headline_from(article)
+        elif not self.headline_is_title and article.title and not duplicate:
+            self.headline, self.headline_is_title = headline_from(article)
+        self.first_seen = min(self.first_seen, article.published_at)
+        self.last_seen = max(self.last_seen, article.published_at)
+        if article.source in self.sources:
+            return False
+        self.sources[article.source] = SourceSeen(
+            source=article.source, first_seen=article.published_at, article_id=article.id
+        )
+        return True
+
+
+@dataclass(frozen=True)
+class Change:
+    update: EventUpdate
+    alerts: list[Alert]
+
+
+def record(
+    state: EventState,
+    article: Article,
+    *,
+    created: bool,
+    duplicate_of: str | None,
+    similarity: float | None,
+    produced_at: datetime,
+    now: datetime,
+) -> Change:
+    """Add the article to the event's state and describe the change."""
+    new_source = state.add(article, duplicate=duplicate_of is not None)
+    kind: UpdateKind
+    if created:
+        kind = "created"
+    elif new_source:
+        kind = "source_joined"
+    elif duplicate_of is not None:
+        kind = "duplicate_added"
+    else:
+        kind = "article_added"
+    sources = sorted(state.sources.values(), key=lambda s: (s.first_seen, s.source))
+    update = EventUpdate(
+        update_id=f"{state.event_id}:{article.id}",
+        event_id=state.event_id,
+        kind=kind,
+        headline=state.headline,
+        canonical_article_id=state.canonical_article_id,
+        article_count=state.article_count,
+        duplicate_count=state.duplicate_count,
+        source_count=len(state.sources),
+        sources=sources,
+        first_seen=state.first_seen,
+        last_seen=state.last_seen,
+        article=ArticleRef(
+            id=article.id,
+            source=article.source,
+            title=article.title,
+            lead=None if article.title else first_sentence(article.body),
+            url=article.url,
+            published_at=article.published_at,
+            duplicate_of=duplicate_of,
+            similarity=similarity,
+        ),
+        produced_at=produced_at,
+        emitted_at=now,
+    )
+    alerts = []
+    if created or new_source:
+        alert_kind = "new_event" if created else "source_joined"
+        alert_id = f"{state.event_id}:{alert_kind}" + ("" if created else f":{article.source}")
+        alerts.append(
+            Alert(
+                alert_id=alert_id,
+                kind=alert_kind,
+                event_id=state.event_id,
+                headline=state.headline,
+                source=article.source,
+                article_id=article.id,
+                source_count=len(state.sources),
+                sources=[s.source for s in sources],
+                created_at=now,
+            )
+        )
+    return Change(update, alerts)

@@ -1,0 +1,61 @@
+"""Recovery steps of `wirewatch run` that outlive a single attempt: waiting for the store
+at start, and restarting the worker in place when the broker lost its topics."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import NoReturn
+
+from pipeline.backoff import backoff
+from pipeline.errors import ConfigurationError, StoreUnavailable
+from pipeline.kafka.broker import EmbeddedBroker
+from pipeline.store.availability import looks_misconfigured
+from pipeline.store.store import Store
+
+log = logging.getLogger("wirewatch")
+
+
+def wait_for_store(store: Store, max_wait_s: float = 300.0) -> None:
+    """Create the schema, waiting (with backoff) for a database that is still starting or
+    away for a while; a refused login or a missing database is an error at once."""
+    deadline = time.monotonic() + max_wait_s
+    delays = backoff()
+    while True:
+        try:
+            store.create_schema()
+            return
+        except StoreUnavailable as exc:
+            if looks_misconfigured(str(exc)):
+                raise ConfigurationError(f"cannot use the database: {exc}") from exc
+            if time.monotonic() > deadline:
+                raise
+            delay = next(delays)
+            log.warning("the database does not answer (retrying in %.1fs): %s", delay, exc)
+            time.sleep(delay)
+
+
+def restart_on_lost_topics(broker: EmbeddedBroker | None, lost: list[str]) -> None:
+    """What the topic watch does when the broker lost wirewatch's topics: restart this
+    process in place. Everything it still holds refers to the broker's previous life; the
+    new process recreates the topics and rebuilds its state from the store, as after a
+    crash. The topics are not recreated here: produce requests still in flight from this
+    process would then land in them, half-written when the exec cuts the connection."""
+    log.error(
+        "the broker lost the topics %s (a memory-only broker restarted, or they were deleted)",
+        ", ".join(lost),
+    )
+    if broker is not None:
+        broker.stop()  # this process's own broker died or was reset: the new one starts it
+    restart_process("restarting the worker")
+
+
+def restart_process(reason: str) -> NoReturn:
+    """Replace this process by a fresh run of the same command (same pid, environment,
+    arguments). Like a kill and a restart, which the crash tests show loses nothing."""
+    log.error("%s: exec %s", reason, " ".join(sys.orig_argv))
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.execv(sys.executable, sys.orig_argv)
