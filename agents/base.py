@@ -16,6 +16,7 @@ from faust.types import EventT
 
 from pipeline.backoff import backoff
 from pipeline.runtime.isolation import Failed, isolate
+from pipeline.settings import Settings
 from schemas.messages import DeadLetter
 
 log = logging.getLogger("wirewatch")
@@ -143,14 +144,13 @@ async def run_batches(
     stream: faust.StreamT,
     dlq: faust.TopicT,
     process: Callable[[Sequence[EventT]], Awaitable[None]],
-    *,
-    size: int,
-    within: float,
+    settings: Settings,
     reset: Callable[[], None] | None = None,
 ) -> None:
-    """The loop of the batch agents: offsets move only once a batch's effects are durable
-    and what failed on its own is on the dead-letter topic."""
-    async for events in stream.noack_take(size, within=within):
+    """The loop of the batch agents: batches of up to `batch_max` within `batch_wait_s`;
+    offsets move only once a batch's effects are durable and what failed on its own is
+    on the dead-letter topic."""
+    async for events in stream.noack_take(settings.batch_max, within=settings.batch_wait_s):
         failed = await isolate(events, process, reset)
         await send_all(dead_letters(dlq, failed))
         await ack_all(stream, events)

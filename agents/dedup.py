@@ -51,11 +51,4 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
 
     @app.agent(topics.articles, name="dedup")
     async def dedup(stream: faust.StreamT) -> None:
-        await run_batches(
-            stream,
-            topics.dlq,
-            process,
-            size=settings.batch_max,
-            within=settings.batch_wait_s,
-            reset=reset,
-        )
+        await run_batches(stream, topics.dlq, process, settings, reset)

@@ -49,11 +49,4 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
     async def events(stream: faust.StreamT) -> None:
         await patiently("rebuilding the event index", services.event_stage)
         await patiently("publishing the outbox", publish_outbox)
-        await run_batches(
-            stream,
-            topics.dlq,
-            process,
-            size=settings.batch_max,
-            within=settings.batch_wait_s,
-            reset=reset,
-        )
+        await run_batches(stream, topics.dlq, process, settings, reset)

@@ -29,9 +29,7 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
 
     @app.agent(topics.alerts, name="webhook")
     async def webhook(stream: faust.StreamT) -> None:
-        await run_batches(
-            stream, topics.dlq, queue, size=settings.batch_max, within=settings.batch_wait_s
-        )
+        await run_batches(stream, topics.dlq, queue, settings)
 
     @app.timer(POLL_S)
     async def deliver_webhooks() -> None:

@@ -16,13 +16,17 @@ DEFAULT_DATABASE_URL = "sqlite:///wirewatch.db"
 
 
 class Settings(BaseSettings):
+    """Every setting, in one section per concept; each concept builds its own config
+    from its section (`DedupConfig.from_settings`, `ClusterConfig.from_settings`, ...)."""
+
     model_config = SettingsConfigDict(env_prefix="WIREWATCH_", extra="ignore")
 
-    # Kafka. No bootstrap servers means: use the embedded broker at broker_host:broker_port.
+    # -- kafka: brokers and topics (pipeline/kafka) ----------------------------------------
+    # No bootstrap servers means: use the embedded broker at broker_host:broker_port.
     bootstrap_servers: str | None = None
     broker_host: str = "127.0.0.1"
     broker_port: int = Field(9092, ge=1, le=65535)
-    app_id: str = "wirewatch"
+    app_id: str = "wirewatch"  # consumer group and prefix of the internal topics
     topic_articles: str = "articles"
     topic_dlq: str = "articles.dlq"
     topic_updates: str = "event-updates"
@@ -35,65 +39,62 @@ class Settings(BaseSettings):
     output_partitions: int = Field(1, ge=1)
     replication_factor: int = Field(1, ge=1)
     session_timeout_s: float = Field(10.0, gt=0)
+    # Longest time a consumer's fetch waits at the broker for data (faust's own: 1,500).
+    fetch_max_wait_ms: int = Field(100, ge=1, le=30_000)
+    # Recovery from a broker that lost its topics (the embedded broker is memory-only):
+    # seconds between two looks at the topics; 0 turns the watch off.
+    topic_watch_s: float = Field(2.0, ge=0)
 
-    # Store.
+    # -- store (pipeline/store) ------------------------------------------------------------
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
 
-    # Model: "minilm" (bundled all-MiniLM-L6-v2), "hashing" (tiny, for tests), a local
-    # path, or a sentence-transformers model name (needs the model in the local cache).
-    model: str = "minilm"
-    embed_batch_size: int = Field(32, ge=1)
-    embed_max_chars: int = Field(1000, ge=50)
-
-    # Input limits.
+    # -- dedup: input limits and near-duplicates (pipeline/dedup) ---------------------------
     max_message_bytes: int = Field(512 * 1024, ge=1_000)
     max_body_chars: int = Field(200_000, ge=100)
     max_future_s: float = Field(86_400.0, ge=0)
-
-    # Near-duplicate detection.
     shingle_size: int = Field(3, ge=1, le=10)
     num_perm: int = Field(128, ge=16, le=1024)
     lead_words: int = Field(60, ge=10)
     dup_jaccard: float = Field(0.5, gt=0, le=1)
     dup_containment: float = Field(0.8, gt=0, le=1)
 
-    # Event clustering.
-    event_threshold: float = Field(0.35, gt=-1, le=1)
-    live_window_h: float = Field(72.0, gt=0, le=87_600)  # at most ten years
-
-    # Event matching evidence (pipeline/events/index.py): the score an article gets for an
-    # event blends embedding cosine, TF-IDF word cosine (IDF learned from the live
-    # stream) and a decay with the time to the event's mean time. Defaults measured on
-    # data/eval/ecbplus_dev.jsonl (`wirewatch eval --sweep`, scripts/crossval_topics.py;
-    # README, Accuracy).
-    event_lexical_weight: float = Field(0.3, ge=0, le=1)
-    event_time_weight: float = Field(0.5, ge=0, le=1)
-    event_time_scale_h: float = Field(24.0, gt=0)
-    event_candidates: int = Field(8, ge=1)
-
-    # Worker.
-    web_host: str = "127.0.0.1"
-    web_port: int = Field(6066, ge=1, le=65535)
-    batch_max: int = Field(64, ge=1)
-    batch_wait_s: float = Field(0.05, gt=0)  # longest wait for a batch to fill (issue 7)
-
-    # --- Speed (issue 7) ----------------------------------------------------------------
+    # -- embedding (pipeline/embedding) ----------------------------------------------------
+    # Model: "minilm" (bundled all-MiniLM-L6-v2), "minilm-onnx-int8" (the fast profile),
+    # "hashing" (tiny, for tests), a local path, or a sentence-transformers model name
+    # (needs the model in the local cache).
+    model: str = "minilm"
+    embed_batch_size: int = Field(32, ge=1)
+    embed_max_chars: int = Field(1000, ge=50)
     # Threads the model uses in each worker; 0 keeps torch's default (one per core). With
     # N workers on one machine, give each about cores / N.
     torch_threads: int = Field(0, ge=0)
     # Encoders embedding batches side by side in a worker (each a copy of the model);
     # 0: one per core with one thread each, unless torch_threads is set (see lanes.py).
     embed_lanes: int = Field(0, ge=0)
-    # Longest time a consumer's fetch waits at the broker for data (faust's own: 1,500).
-    fetch_max_wait_ms: int = Field(100, ge=1, le=30_000)
 
-    # --- The newsroom's side: dashboard, webhook alerts, logs (issue 6) -----------------
+    # -- events: matching and the live window (pipeline/events) -----------------------------
+    # The score an article gets for an event blends embedding cosine, TF-IDF word cosine
+    # (IDF learned from the live stream) and a decay with the time to the event's mean
+    # time. Defaults measured on data/eval/ecbplus_dev.jsonl (`wirewatch eval --sweep`,
+    # scripts/crossval_topics.py; README, Accuracy).
+    event_threshold: float = Field(0.35, gt=-1, le=1)
+    live_window_h: float = Field(72.0, gt=0, le=87_600)  # at most ten years
+    event_lexical_weight: float = Field(0.3, ge=0, le=1)
+    event_time_weight: float = Field(0.5, ge=0, le=1)
+    event_time_scale_h: float = Field(24.0, gt=0)
+    event_candidates: int = Field(8, ge=1)
+
+    # -- runtime: the worker (pipeline/runtime) --------------------------------------------
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(6066, ge=1, le=65535)  # /metrics
+    batch_max: int = Field(64, ge=1)
+    batch_wait_s: float = Field(0.05, gt=0)  # longest wait for a batch to fill
+
+    # -- newsroom: dashboard and webhook alerts (pipeline/newsroom) -------------------------
     # `wirewatch dashboard`: the live page; it keeps this many events, most active first.
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = Field(8080, ge=1, le=65535)
     dashboard_max_events: int = Field(200, ge=1)
-    # Log lines: "logfmt" (key=value, readable) or "json" (one object per line).
-    log_format: Literal["logfmt", "json"] = "logfmt"
     # Webhook alerts, POSTed by the workers when webhook_url is set. Triggers (comma-
     # separated): new_event, source_joined, threshold (the event reaches
     # webhook_source_threshold sources). Keywords match the headline, sources the source
@@ -109,9 +110,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(8, ge=1)
     webhook_retry_base_s: float = Field(2.0, gt=0)
 
-    # Recovery from a broker that lost its topics (the embedded broker is memory-only):
-    # seconds between two looks at the topics; 0 turns the watch off.
-    topic_watch_s: float = Field(2.0, ge=0)
+    # -- logs (pipeline/logs.py) -----------------------------------------------------------
+    # "logfmt" (key=value, readable) or "json" (one object per line).
+    log_format: Literal["logfmt", "json"] = "logfmt"
 
     @field_validator("bootstrap_servers")
     @classmethod
@@ -154,3 +155,9 @@ def sqlite_path(url: str) -> Path | None:
     if not url.startswith(prefix) or url == "sqlite://" or url.endswith(":memory:"):
         return None
     return Path(url[len(prefix) :])
+
+
+def default_of(name: str) -> object:
+    """A setting's default, for help texts that must not repeat it."""
+    value = Settings.model_fields[name].default
+    return value.get_secret_value() if isinstance(value, SecretStr) else value

@@ -30,41 +30,19 @@ from schemas.messages import Deduped, Embedded
 
 
 def build_dedup_stage(settings: Settings, store: Store) -> DedupStage:
-    fingerprints = FingerprintConfig(settings.shingle_size, settings.num_perm, settings.lead_words)
-    index = NearDuplicateIndex(
-        DedupConfig(
-            num_perm=settings.num_perm,
-            dup_jaccard=settings.dup_jaccard,
-            dup_containment=settings.dup_containment,
-        )
-    )
-    limits = Limits(
-        settings.max_message_bytes,
-        settings.max_body_chars,
-        timedelta(seconds=settings.max_future_s),
-    )
     return DedupStage(
         store,
-        index,
-        Fingerprinter(fingerprints),
-        limits=limits,
+        NearDuplicateIndex(DedupConfig.from_settings(settings)),
+        Fingerprinter(FingerprintConfig.from_settings(settings)),
+        limits=Limits.from_settings(settings),
         window=timedelta(seconds=settings.live_window_s),
     )
 
 
 def build_event_stage(settings: Settings, store: Store, encoder: Encoder | None) -> EventStage:
-    index = EventIndex(
-        ClusterConfig(
-            threshold=settings.event_threshold,
-            lexical_weight=settings.event_lexical_weight,
-            time_weight=settings.event_time_weight,
-            time_scale_h=settings.event_time_scale_h,
-            candidates=settings.event_candidates,
-        )
-    )
     return EventStage(
         store,
-        index,
+        EventIndex(ClusterConfig.from_settings(settings)),
         window=timedelta(seconds=settings.live_window_s),
         encoder=encoder,
         embed_max_chars=settings.embed_max_chars,
@@ -95,6 +73,8 @@ def with_vectors(forward: Sequence[Deduped], vectors: Iterable[object]) -> list[
 
 @dataclass(frozen=True)
 class BatchResult:
+    """What one batch did in each stage."""
+
     dedup: DedupPlan
     events: EventPlan
 

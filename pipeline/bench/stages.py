@@ -126,13 +126,9 @@ def matching_vs_history(
     centroids with the article's vector: its cost follows the live events (arrival rate
     times window), not the history."""
     rng = np.random.default_rng(seed)
-    fingerprinter = Fingerprinter(
-        FingerprintConfig(settings.shingle_size, settings.num_perm, settings.lead_words)
-    )
-    dedup = NearDuplicateIndex(
-        DedupConfig(settings.num_perm, settings.dup_jaccard, settings.dup_containment)
-    )
-    events = EventIndex(ClusterConfig(threshold=settings.event_threshold))
+    fingerprinter = Fingerprinter(FingerprintConfig.from_settings(settings))
+    dedup = NearDuplicateIndex(DedupConfig.from_settings(settings))
+    events = EventIndex(ClusterConfig.from_settings(settings))
     window = timedelta(hours=settings.live_window_h)
     step = timedelta(hours=1.0 / per_hour)
     start = datetime(2025, 1, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ import click
 from pydantic import ValidationError
 
 from pipeline.errors import WirewatchError
-from pipeline.settings import Settings
+from pipeline.settings import Settings, default_of
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -23,6 +23,11 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise click.UsageError(f"invalid setting: {exc}") from exc
+
+
+def _d(name: str) -> str:
+    """A setting's default, in brackets, for a help text."""
+    return f"[{default_of(name)}]"
 
 
 def _opt_servers(f: Any) -> Any:
@@ -36,7 +41,7 @@ def _opt_servers(f: Any) -> Any:
 def _opt_database(f: Any) -> Any:
     return click.option(
         "--database-url",
-        help="SQLAlchemy URL [env WIREWATCH_DATABASE_URL; default sqlite:///wirewatch.db]",
+        help=f"SQLAlchemy URL [env WIREWATCH_DATABASE_URL; default {default_of('database_url')}]",
     )(f)
 
 
@@ -50,17 +55,25 @@ def main() -> None:
 @_opt_servers
 @_opt_database
 @click.option("--model", help="minilm (bundled), hashing, a model directory or name")
-@click.option("--broker-port", type=int, help="port of the embedded broker [9092]")
-@click.option("--web-port", type=int, help="the worker's web port (/metrics) [6066]")
-@click.option("--app-id", help="consumer group and internal topic prefix [wirewatch]")
-@click.option("--topic-articles", help="input topic [articles]")
-@click.option("--topic-updates", help="output topic of event changes [event-updates]")
-@click.option("--topic-alerts", help="alerts topic [alerts]")
-@click.option("--topic-dlq", help="dead-letter topic [articles.dlq]")
-@click.option("--work-partitions", type=int, help="partitions of the embedding stage [1]")
-@click.option("--event-threshold", type=float, help="similarity needed to join an event")
-@click.option("--live-window-h", type=float, help="hours an event stays open [72]")
-@click.option("--dup-jaccard", type=float, help="Jaccard similarity of a copy [0.5]")
+@click.option("--broker-port", type=int, help=f"port of the embedded broker {_d('broker_port')}")
+@click.option("--web-port", type=int, help=f"the worker's web port (/metrics) {_d('web_port')}")
+@click.option("--app-id", help=f"consumer group and internal topic prefix {_d('app_id')}")
+@click.option("--topic-articles", help=f"input topic {_d('topic_articles')}")
+@click.option("--topic-updates", help=f"output topic of event changes {_d('topic_updates')}")
+@click.option("--topic-alerts", help=f"alerts topic {_d('topic_alerts')}")
+@click.option("--topic-dlq", help=f"dead-letter topic {_d('topic_dlq')}")
+@click.option(
+    "--work-partitions", type=int, help=f"partitions of the embedding stage {_d('work_partitions')}"
+)
+@click.option(
+    "--event-threshold",
+    type=float,
+    help=f"similarity needed to join an event {_d('event_threshold')}",
+)
+@click.option(
+    "--live-window-h", type=float, help=f"hours an event stays open {_d('live_window_h')}"
+)
+@click.option("--dup-jaccard", type=float, help=f"Jaccard similarity of a copy {_d('dup_jaccard')}")
 @click.option(
     "--log-level",
     default="info",
@@ -77,8 +90,8 @@ def run(log_level: str, **overrides: Any) -> None:
 
 
 @main.command()
-@click.option("--port", type=int, help="port to listen on [9092]")
-@click.option("--host", help="address to listen on [127.0.0.1]")
+@click.option("--port", type=int, help=f"port to listen on {_d('broker_port')}")
+@click.option("--host", help=f"address to listen on {_d('broker_host')}")
 def broker(port: int | None, host: str | None) -> None:
     """Run the embedded broker alone, in the foreground (memory only)."""
     from pipeline.kafka.broker import EmbeddedBroker
@@ -101,7 +114,7 @@ def broker(port: int | None, host: str | None) -> None:
 @main.command()
 @click.argument("feed", type=click.Path(dir_okay=False, allow_dash=True))
 @_opt_servers
-@click.option("--topic", "topic_articles", help="input topic [articles]")
+@click.option("--topic", "topic_articles", help=f"input topic {_d('topic_articles')}")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
     """Produce a JSON Lines feed (or - for stdin) onto the input topic."""
@@ -156,8 +169,8 @@ def demo(feed: Path | None, **overrides: Any) -> None:
 @main.command()
 @_opt_servers
 @_opt_database
-@click.option("--port", "dashboard_port", type=int, help="port of the page [8080]")
-@click.option("--host", "dashboard_host", help="address to listen on [127.0.0.1]")
+@click.option("--port", "dashboard_port", type=int, help=f"port of the page {_d('dashboard_port')}")
+@click.option("--host", "dashboard_host", help=f"address to listen on {_d('dashboard_host')}")
 def dashboard(**overrides: Any) -> None:
     """Serve the live dashboard of the event clusters (from the store, then live)."""
     from pipeline.logs import configure

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
+from pipeline.settings import Settings
 from pipeline.text import words
 
 # Fixed: signatures are stored and compared across processes, restarts and versions.
@@ -44,9 +45,15 @@ _CACHE_LIMIT = 500_000  # distinct words remembered; news vocabularies stay well
 
 @dataclass(frozen=True)
 class FingerprintConfig:
+    """Shingle size, permutations and lead length: changing them changes the scheme."""
+
     shingle_size: int = 3
     num_perm: int = 128
     lead_words: int = 60
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FingerprintConfig:
+        return cls(settings.shingle_size, settings.num_perm, settings.lead_words)
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 class Fingerprinter:
+    """Computes an article's fingerprint: shingles, MinHash of the text and of its lead."""
+
     def __init__(self, config: FingerprintConfig = FingerprintConfig()) -> None:
         if not 1 <= config.shingle_size <= len(_POSITION):
             raise ValueError(f"shingle_size must be between 1 and {len(_POSITION)}")

@@ -13,10 +13,13 @@ from datetime import datetime
 
 from pipeline.dedup.fingerprint import Fingerprint, containment, jaccard
 from pipeline.dedup.lsh import BandIndex
+from pipeline.settings import Settings
 
 
 @dataclass(frozen=True)
 class DedupConfig:
+    """When two fingerprints are copies, and the LSH recall thresholds under that."""
+
     num_perm: int = 128
     # A copy: whole texts alike (headline changed, agency line or footer added, light edits)...
     dup_jaccard: float = 0.5
@@ -26,6 +29,14 @@ class DedupConfig:
     # LSH recall thresholds sit below the decision thresholds so that candidates are not missed.
     candidate_jaccard: float = 0.3
     candidate_lead: float = 0.4
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DedupConfig:
+        return cls(
+            num_perm=settings.num_perm,
+            dup_jaccard=settings.dup_jaccard,
+            dup_containment=settings.dup_containment,
+        )
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,10 @@ class _Entry:
 
 
 class NearDuplicateIndex:
+    """The live articles' fingerprints in two LSH indexes (whole text, lead), with the
+    canonical article of each copy group; finds the copy an article is, and evicts by age.
+    """
+
     def __init__(self, config: DedupConfig = DedupConfig()) -> None:
         self.config = config
         self._full = BandIndex(config.candidate_jaccard, config.num_perm)

@@ -24,6 +24,8 @@ _ROW_MIX = np.array(
 
 
 class BandIndex:
+    """MinHash LSH banding: keys by band hash, and each key's band hashes for removal."""
+
     def __init__(self, threshold: float, num_perm: int) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError("the LSH threshold must be between 0 and 1")

@@ -35,6 +35,8 @@ class Incoming:
 
 @dataclass
 class DedupPlan:
+    """What one batch gives: records to forward, dead letters, fingerprint rows to write."""
+
     forward: list[Deduped] = field(default_factory=list)  # uniques and copies, input order
     dead: list[DeadLetter] = field(default_factory=list)
     new_rows: list[FingerprintRow] = field(default_factory=list)
@@ -42,6 +44,12 @@ class DedupPlan:
 
 
 class DedupStage:
+    """The single writer of fingerprints. Owns the near-duplicate index of the live window
+    (rebuilt from the store by `load`) and the watermark that evicts from it; validates
+    each raw message, recognises redeliveries and id conflicts, and decides for every new
+    article whether it is a copy and of which canonical article.
+    """
+
     def __init__(
         self,
         store: Store,

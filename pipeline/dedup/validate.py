@@ -28,18 +28,29 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.errors import InvalidArticle
+from pipeline.settings import Settings
 from pipeline.text import clean_text
 from schemas.article import Article, ArticleIn
 
 
 @dataclass(frozen=True)
 class Limits:
+    """What an input message may be: size, body length, how far in the future."""
+
     max_message_bytes: int = 512 * 1024
     max_body_chars: int = 200_000
     max_future: timedelta = timedelta(days=1)
     # Before this, a date is an error in the feed, not news; it also keeps the live-window
     # arithmetic (published_at - window) far from the start of the calendar.
     earliest: datetime = datetime(1970, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            settings.max_message_bytes,
+            settings.max_body_chars,
+            timedelta(seconds=settings.max_future_s),
+        )
 
 
 # Deeper JSON is refused: the records that carry an article (and its unknown fields) on

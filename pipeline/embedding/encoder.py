@@ -21,6 +21,8 @@ from pipeline.text import words
 
 
 class Encoder(Protocol):
+    """Text in, one L2-normalised float32 row per text out."""
+
     name: str
     dimension: int
 
@@ -56,6 +58,8 @@ class HashingEncoder:
 
 
 class SentenceTransformerEncoder:
+    """A sentence-transformers model (the bundled MiniLM by default), on the CPU."""
+
     def __init__(
         self,
         name_or_path: str,

@@ -35,6 +35,8 @@ UNDATED_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Corpus:
+    """A labelled corpus in replay order: what the pipeline receives, and the gold labels."""
+
     name: str
     messages: list[dict[str, Any]]  # what the pipeline receives, in replay order
     labels: dict[str, str]  # article id -> gold event
@@ -67,6 +69,8 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Report:
+    """The scores of one replay."""
+
     articles: int
     gold_events: int
     predicted_events: int

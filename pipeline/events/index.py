@@ -32,16 +32,29 @@ from datetime import datetime
 import numpy as np
 
 from pipeline.events.lexical import DocumentFrequencies, TermVector, WeightedQuery, term_vector
+from pipeline.settings import Settings
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
+    """How an article is scored against a live event; `from_settings` reads the events section."""
+
     # Defaults measured on ecbplus_dev.jsonl with `wirewatch eval --sweep` (README, Accuracy).
     threshold: float = 0.35
     lexical_weight: float = 0.3  # share of the score from word overlap; 0: embeddings only
     time_weight: float = 0.5  # the most a time gap takes off the score; 0: no time decay
     time_scale_h: float = 24.0  # a gap this long takes 63% of time_weight
     candidates: int = 8  # events, best by embedding and time, whose words are compared
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ClusterConfig:
+        return cls(
+            threshold=settings.event_threshold,
+            lexical_weight=settings.event_lexical_weight,
+            time_weight=settings.event_time_weight,
+            time_scale_h=settings.event_time_scale_h,
+            candidates=settings.event_candidates,
+        )
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,11 @@ def event_id_for(article_id: str) -> str:
 
 
 class EventIndex:
+    """The live events, for matching: one centroid, mean time and word vector per event
+    in contiguous arrays, and the document frequencies of the live articles. Decides for
+    each unique article the event it joins, or that it opens one.
+    """
+
     def __init__(self, config: ClusterConfig = ClusterConfig()) -> None:
         self.config = config
         self._events: dict[str, _LiveEvent] = {}

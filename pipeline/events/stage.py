@@ -41,6 +41,8 @@ class Placed:
 
 @dataclass
 class EventPlan:
+    """What one batch gives: the rows to write, the changes to announce, where each went."""
+
     writes: Writes = field(default_factory=Writes)
     changes: list[Change] = field(default_factory=list)
     placed: list[Placed] = field(default_factory=list)
@@ -48,6 +50,11 @@ class EventPlan:
 
 
 class EventStage:
+    """The single writer of events. Owns the live event index, the state of each live
+    event (counts, sources, headline), which recent article is in which event, and the
+    watermark of the live window; turns each batch into a plan of rows and changes.
+    """
+
     def __init__(
         self,
         store: Store,

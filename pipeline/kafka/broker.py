@@ -52,6 +52,10 @@ def _die_with_parent() -> None:
 
 
 class EmbeddedBroker:
+    """The Tansu broker process on host:port, memory only: started, watched and stopped
+    here; `start` waits until it answers.
+    """
+
     def __init__(
         self, host: str = "127.0.0.1", port: int = 9092, log_path: Path | None = None
     ) -> None:

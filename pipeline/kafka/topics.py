@@ -26,6 +26,8 @@ TopicRole = Literal["articles", "dlq", "deduped", "embedded", "updates", "alerts
 
 @dataclass(frozen=True)
 class TopicSpec:
+    """One row of the topic table."""
+
     role: TopicRole  # what the topic is for, whatever the settings name it
     name: str
     partitions: int

@@ -34,6 +34,8 @@ class Decision:
 
 @dataclass(frozen=True)
 class AlertRules:
+    """The webhook settings as rules: which alert is posted, and when."""
+
     triggers: frozenset[str]
     threshold: int = 3
     keywords: tuple[str, ...] = ()

@@ -1,6 +1,6 @@
 """Webhook delivery of alerts, with the `webhook_deliveries` table as its outbox.
 
-It runs in the workers (agents/notify.py): an agent reads the `alerts` topic and
+It runs in the workers (agents/webhook.py): an agent reads the `alerts` topic and
 queues each alert in the table, keyed by alert id, before its offset is committed; a
 timer then POSTs what is due. Why there and not in the dashboard: the workers already
 have the store, at-least-once consumption and the deployment's redundancy, and the
