@@ -245,39 +245,20 @@ def eval_command(
 
 
 @main.command()
-@click.option(
-    "--articles",
-    type=click.IntRange(10),
-    default=2000,
-    show_default=True,
-    help="articles in the feed",
-)
-@click.option(
-    "--dup-share",
-    type=click.FloatRange(0, 0.95),
-    default=0.5,
-    show_default=True,
-    help="share of the feed that is wire copies",
-)
+@click.option("--articles", type=click.IntRange(10), default=2000, show_default=True,
+              help="articles in the feed")  # fmt: skip
+@click.option("--dup-share", type=click.FloatRange(0, 0.95), default=0.5, show_default=True,
+              help="share of the feed that is wire copies")  # fmt: skip
 @click.option("--seed", type=int, default=7, show_default=True, help="seed of the feed")
 @click.option(
     "--feed",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="originals from a JSON Lines file instead of generated ones",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="worker processes sharing the embedding",
-)
-@click.option(
-    "--torch-threads",
-    type=click.IntRange(0),
-    default=0,
-    help="model threads per worker [cores / workers]",
-)
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="worker processes sharing the embedding")  # fmt: skip
+@click.option("--torch-threads", type=click.IntRange(0), default=0,
+              help="model threads per worker [cores / workers]")  # fmt: skip
 @click.option(
     "--scale",
     "scale_sizes",

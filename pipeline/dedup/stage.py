@@ -17,7 +17,6 @@ from pipeline.dedup.validate import DEFAULT_LIMITS, Limits, parse_article
 from pipeline.errors import InvalidArticle
 from pipeline.store.store import FingerprintRow, Store
 from schemas.messages import DeadLetter, Deduped
-from schemas.tables import fingerprints
 
 log = logging.getLogger("wirewatch")
 
@@ -68,7 +67,7 @@ class DedupStage:
 
     def load(self) -> int:
         """Rebuild the index from the store: the articles inside the live window."""
-        latest = self.store.latest_published(fingerprints)
+        latest = self.store.latest_fingerprint_time()
         if latest is None:
             return 0
         self._watermark = latest

@@ -1,7 +1,7 @@
 """Turn the raw bytes of an input message into a clean Article, or say why not.
 
 Every input either becomes an Article or raises InvalidArticle with a reason code; no
-other exception escapes, whatever the bytes (tests/test_hostile_input.py checks this
+other exception escapes, whatever the bytes (tests/unit/dedup/test_hostile_input.py checks this
 with generated input). Reason codes:
 
     message_too_large    over Limits.max_message_bytes

@@ -17,15 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from pipeline.embedding import Encoder
 from pipeline.errors import EvalError
 from pipeline.evaluation.scores import Scores, bcubed, duplicate_pairs, pairwise
 from pipeline.settings import Settings
 from pipeline.stages import InProcessPipeline
 from pipeline.store import Store
-from schemas.tables import articles
 
 INPUT_FIELDS = ("id", "source", "body", "title", "url", "language", "published_at")
 DUPLICATE_FIELD = "duplicate_of"
@@ -197,10 +194,11 @@ def _rejected(dead: Sequence[Any]) -> str:
 
 
 def predictions_in(store: Store) -> Prediction:
-    query = select(articles.c.id, articles.c.event_id, articles.c.duplicate_of)
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return Prediction({r.id: r.event_id for r in rows}, {r.id: r.duplicate_of for r in rows})
+    placements = store.article_placements()
+    return Prediction(
+        {i: event_id for i, (event_id, _) in placements.items()},
+        {i: duplicate_of for i, (_, duplicate_of) in placements.items()},
+    )
 
 
 def score(corpus: Corpus, prediction: Prediction) -> Report:

@@ -19,14 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.embedding.codec import vector_bytes, vector_from_bytes
+from pipeline.embedding.codec import vector_from_bytes
 from pipeline.embedding.encoder import Encoder, embedding_text
 from pipeline.events.index import ClusterItem, EventIndex
 from pipeline.events.tracker import Change, EventState, record
-from pipeline.store.store import Store, Writes, dumps
+from pipeline.store import AlertRow, ArticleRow, EventRow, EventSourceRow, Store, UpdateRow, Writes
 from schemas.article import Article
 from schemas.messages import Embedded, SourceSeen
-from schemas.tables import articles
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ class EventStage:
 
     def load(self) -> int:
         """Rebuild the live events from the store; returns how many."""
-        latest = self.store.latest_published(articles)
+        latest = self.store.latest_article_time()
         if latest is None:
             return 0
         self._watermark = latest
@@ -222,51 +221,14 @@ class EventStage:
         update = change.update
         state = self._states[update.event_id]
         plan.changes.append(change)
-        plan.writes.events[state.event_id] = {
-            "id": state.event_id,
-            "headline": state.headline,
-            "canonical_article_id": state.canonical_article_id,
-            "article_count": state.article_count,
-            "duplicate_count": state.duplicate_count,
-            "source_count": len(state.sources),
-            "first_seen": state.first_seen,
-            "last_seen": state.last_seen,
-            "updated_at": now,
-        }
+        plan.writes.events[state.event_id] = EventRow.of(update, now)
         if update.kind in ("created", "source_joined"):
             seen = state.sources[update.article.source]
             plan.writes.sources.append(
-                {
-                    "event_id": state.event_id,
-                    "source": seen.source,
-                    "first_seen": seen.first_seen,
-                    "article_id": seen.article_id,
-                }
+                EventSourceRow(state.event_id, seen.source, seen.first_seen, seen.article_id)
             )
-        plan.writes.updates.append(
-            {
-                "id": update.update_id,
-                "event_id": update.event_id,
-                "kind": update.kind,
-                "article_id": update.article.id,
-                "payload": update.model_dump_json(),
-                "created_at": now,
-                "published": False,
-            }
-        )
-        for alert in change.alerts:
-            plan.writes.alerts.append(
-                {
-                    "id": alert.alert_id,
-                    "event_id": alert.event_id,
-                    "kind": alert.kind,
-                    "source": alert.source,
-                    "article_id": alert.article_id,
-                    "payload": alert.model_dump_json(),
-                    "created_at": now,
-                    "published": False,
-                }
-            )
+        plan.writes.updates.append(UpdateRow.of(update, now))
+        plan.writes.alerts.extend(AlertRow.of(alert, now) for alert in change.alerts)
 
     def _embed(self, article: Article) -> np.ndarray:
         if self.encoder is None:
@@ -348,20 +310,20 @@ def _article_row(
     dup_similarity: float | None = None,
     event_similarity: float | None = None,
     vector: np.ndarray | None = None,
-) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "event_id": event_id,
-        "duplicate_of": duplicate_of,
-        "source": article.source,
-        "title": article.title,
-        "url": article.url,
-        "language": article.language,
-        "published_at": article.published_at,
-        "received_at": article.received_at,
-        "body": article.body,
-        "event_similarity": event_similarity,
-        "dup_similarity": dup_similarity,
-        "embedding": None if vector is None else vector_bytes(vector),
-        "extra": dumps(article.extra) if article.extra else None,
-    }
+) -> ArticleRow:
+    return ArticleRow(
+        id=article.id,
+        event_id=event_id,
+        duplicate_of=duplicate_of,
+        source=article.source,
+        title=article.title,
+        url=article.url,
+        language=article.language,
+        published_at=article.published_at,
+        received_at=article.received_at,
+        body=article.body,
+        event_similarity=event_similarity,
+        dup_similarity=dup_similarity,
+        embedding=vector,
+        extra=article.extra,
+    )

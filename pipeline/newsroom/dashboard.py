@@ -34,8 +34,7 @@ from pipeline.errors import WirewatchError
 from pipeline.kafka.topics import ensure_topics, topic_spec
 from pipeline.newsroom.board import Board
 from pipeline.settings import Settings
-from pipeline.store.store import Store
-from pipeline.store.timeline import recent_updates, updates_of
+from pipeline.store import Store, recent_updates, updates_of
 from schemas.messages import EventUpdate
 
 log = logging.getLogger("wirewatch.dashboard")

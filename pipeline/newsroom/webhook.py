@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,20 +33,17 @@ from typing import Any, TypeVar
 
 import aiohttp
 from pydantic import ValidationError
-from sqlalchemy import case, func, or_, select, update
 
 from pipeline.newsroom.alerting import AlertRules, rate_limited, retry_delay, webhook_payload
 from pipeline.runtime import metrics
 from pipeline.settings import Settings
-from pipeline.store.store import Store, upsert_rows
+from pipeline.store import DeliveryRow, Store
+from pipeline.store.rows import PENDING, SKIPPED
 from schemas.messages import Alert
-from schemas.tables import webhook_deliveries as deliveries
 
 log = logging.getLogger("wirewatch.webhook")
 T = TypeVar("T")
 RunDb = Callable[..., Awaitable[Any]]
-
-PENDING, DELIVERED, FAILED, SKIPPED = "pending", "delivered", "failed", "skipped"
 
 
 @dataclass(frozen=True)
@@ -69,31 +65,16 @@ class Claimed:
 
 
 class WebhookOutbox:
-    """The `webhook_deliveries` table."""
+    """The webhook's side of the `webhook_deliveries` table (whose SQL is the store's):
+    alerts queued once per alert id, claimed by event when their rate limit allows a
+    POST, then marked delivered, or failed and due again later."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def queue(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+    def queue(self, rows: Sequence[DeliveryRow]) -> set[str]:
         """Insert the rows whose alert id is new; returns the ids that were already there."""
-        ids = [r["alert_id"] for r in rows]
-
-        def work() -> set[str]:
-            with self.store.engine.begin() as conn:
-                known = set(
-                    conn.execute(
-                        select(deliveries.c.alert_id).where(deliveries.c.alert_id.in_(ids))
-                    ).scalars()
-                )
-                upsert_rows(
-                    conn,
-                    deliveries,
-                    [r for r in rows if r["alert_id"] not in known],
-                    key=["alert_id"],
-                )
-            return known
-
-        return self.store.run(work) if rows else set()
+        return self.store.queue_deliveries(rows)
 
     def claim_due(
         self,
@@ -105,81 +86,25 @@ class WebhookOutbox:
     ) -> list[Claimed]:
         """Claim, for a lease, the pending alerts of each event whose rate limit allows
         a POST now."""
-        parts = list(partitions)
-        if not parts:
-            return []
-        claimable = (
-            (deliveries.c.status == PENDING)
-            & (deliveries.c.due_at <= now)
-            & or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now)
+        claimed = self.store.claim_deliveries(
+            now,
+            partitions,
+            lease_s,
+            lambda last_post: not rate_limited(last_post, now, min_interval_s),
+            limit,
         )
-
-        def work() -> list[Claimed]:
-            claimed = []
-            with self.store.engine.begin() as conn:
-                event_ids = list(
-                    conn.execute(
-                        select(deliveries.c.event_id)
-                        .where(claimable, deliveries.c.partition.in_(parts))
-                        .group_by(deliveries.c.event_id)
-                        .order_by(func.min(deliveries.c.due_at))
-                        .limit(limit)
-                    ).scalars()
-                )
-                last_posts: dict[str, datetime] = {}
-                if event_ids:
-                    for row in conn.execute(
-                        select(deliveries.c.event_id, func.max(deliveries.c.delivered_at))
-                        .where(
-                            deliveries.c.event_id.in_(event_ids),
-                            deliveries.c.status == DELIVERED,
-                        )
-                        .group_by(deliveries.c.event_id)
-                    ):
-                        last_posts[row[0]] = row[1]
-                for event_id in event_ids:
-                    last = last_posts.get(event_id)
-                    if last is not None and last.tzinfo is None:
-                        last = last.replace(tzinfo=UTC)
-                    if rate_limited(last, now, min_interval_s):
-                        continue
-                    token = uuid.uuid4().hex
-                    # The WHERE is checked again row by row: rows another worker claimed
-                    # first are left to it.
-                    conn.execute(
-                        update(deliveries)
-                        .where(claimable, deliveries.c.event_id == event_id)
-                        .values(claim=token, claimed_until=now + timedelta(seconds=lease_s))
-                    )
-                    rows = conn.execute(
-                        select(
-                            deliveries.c.payload, deliveries.c.reason, deliveries.c.attempts
-                        ).where(deliveries.c.claim == token)
-                    ).all()
-                    if rows:
-                        claimed.append(
-                            Claimed(
-                                event_id,
-                                token,
-                                [(Alert.model_validate_json(r.payload), r.reason) for r in rows],
-                                max(r.attempts for r in rows),
-                            )
-                        )
-            return claimed
-
-        return self.store.run(work)
+        return [
+            Claimed(
+                c.event_id,
+                c.token,
+                [(Alert.model_validate_json(payload), reason) for payload, reason in c.alerts],
+                c.attempts,
+            )
+            for c in claimed
+        ]
 
     def delivered(self, token: str, now: datetime, status: int) -> None:
-        self._finish(
-            token,
-            values={
-                "status": DELIVERED,
-                "delivered_at": now,
-                "response_status": status,
-                "attempts": deliveries.c.attempts + 1,
-                "error": None,
-            },
-        )
+        self.store.mark_delivered(token, now, status)
 
     def failed_attempt(
         self,
@@ -190,33 +115,11 @@ class WebhookOutbox:
         retry_at: datetime,
         max_attempts: int,
     ) -> None:
-        give_up = deliveries.c.attempts + 1 >= max_attempts
-        self._finish(
-            token,
-            values={
-                "status": case((give_up, FAILED), else_=PENDING),
-                "due_at": retry_at,
-                "response_status": status,
-                "error": error[:2000],
-                "attempts": deliveries.c.attempts + 1,
-            },
-        )
+        self.store.mark_failed_attempt(token, error, status, retry_at, max_attempts)
 
     def statuses(self) -> dict[str, str]:
         """alert id -> status, for inspection and tests."""
-        query = select(deliveries.c.alert_id, deliveries.c.status)
-        return dict(self.store.run(lambda: [tuple(r) for r in self.store.fetch_all(query)]))
-
-    def _finish(self, token: str, values: dict[str, Any]) -> None:
-        def work() -> None:
-            with self.store.engine.begin() as conn:
-                conn.execute(
-                    update(deliveries)
-                    .where(deliveries.c.claim == token)
-                    .values(**values, claim=None, claimed_until=None)
-                )
-
-        self.store.run(work)
+        return self.store.delivery_statuses()
 
 
 def delivery_key(alert_ids: Iterable[str]) -> str:
@@ -275,24 +178,23 @@ class Notifier:
                 continue
             decision = self.rules.decide(alert)
             rows.append(
-                {
-                    "alert_id": alert.alert_id,
-                    "event_id": alert.event_id,
-                    "partition": message.partition,
-                    "status": PENDING if decision.send else SKIPPED,
-                    "reason": decision.reason,
-                    "payload": alert.model_dump_json(),
-                    "received_at": now,
-                    "due_at": now,
-                    "attempts": 0,
-                }
+                DeliveryRow(
+                    alert_id=alert.alert_id,
+                    event_id=alert.event_id,
+                    partition=message.partition,
+                    status=PENDING if decision.send else SKIPPED,
+                    reason=decision.reason,
+                    payload=alert.model_dump_json(),
+                    received_at=now,
+                    due_at=now,
+                )
             )
-        unique = list({row["alert_id"]: row for row in rows}.values())  # first of each id
+        unique = list({row.alert_id: row for row in rows}.values())  # first of each id
         repeats = await self.run_db(self.outbox.queue, unique)
         metrics.WEBHOOK_ALERTS.labels("repeat").inc(len(rows) - len(unique) + len(repeats))
         for row in unique:
-            if row["alert_id"] not in repeats:
-                decision = "queued" if row["status"] == PENDING else "skipped"
+            if row.alert_id not in repeats:
+                decision = "queued" if row.status == PENDING else "skipped"
                 metrics.WEBHOOK_ALERTS.labels(decision).inc()
 
     async def deliver_due(self, partitions: Iterable[int]) -> int:

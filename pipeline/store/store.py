@@ -1,24 +1,35 @@
-"""The SQL store: idempotent writes of the stages' results, and the reads that rebuild
-their indexes on start. SQLite by default, PostgreSQL (or any SQLAlchemy URL) in
-production.
+"""The Store: every read and write of wirewatch, over one engine. SQLite by default,
+PostgreSQL (or any SQLAlchemy URL) in production. The stages write their results
+idempotently (keyed by ids, so a replayed batch changes nothing) and rebuild their
+indexes from it on start; the CLI, the dashboard, the webhook and the evaluation read it.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from uuid import uuid4
 
-import numpy as np
-from sqlalchemy import Engine, Table, create_engine, event, func, make_url, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Column, Connection, Table, case, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from pipeline.errors import ConfigurationError, StoreUnavailable
+from pipeline.errors import StoreUnavailable
 from pipeline.store.availability import is_unavailable
+from pipeline.store.engine import connect, upsert_rows
+from pipeline.store.rows import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    ClaimedDeliveries,
+    DeliveryRow,
+    FingerprintRow,
+    Outbox,
+    Row,
+    Writes,
+    column_values,
+    fingerprint_from,
+)
 from pipeline.text import HEADLINE_CHARS, first_sentence
 from schemas.tables import (
     alerts,
@@ -30,129 +41,25 @@ from schemas.tables import (
     store_meta,
 )
 from schemas.tables import metadata as schema
+from schemas.tables import webhook_deliveries as deliveries
+
+__all__ = ["FingerprintRow", "Outbox", "Store", "Writes"]
 
 T = TypeVar("T")
 SCHEMA_LOCK = 0x77697265  # "wire": the advisory lock key taken while creating the schema
 
 
-@dataclass(frozen=True)
-class FingerprintRow:
-    article_id: str
-    canonical_id: str
-    signature: np.ndarray
-    lead_signature: np.ndarray
-    size: int
-    content_hash: str
-    published_at: datetime
-
-
-@dataclass
-class Writes:
-    """Everything one batch of the event stage writes, in one transaction."""
-
-    articles: list[dict[str, Any]] = field(default_factory=list)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # last state per event
-    sources: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    alerts: list[dict[str, Any]] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.articles)
-
-
-@dataclass(frozen=True)
-class Outbox:
-    """Written but not yet published: (event_id, JSON payload) pairs in write order."""
-
-    update_seqs: list[int]
-    alert_seqs: list[int]
-    updates: list[tuple[str, str]]
-    alerts: list[tuple[str, str]]
-
-    def __bool__(self) -> bool:
-        return bool(self.update_seqs or self.alert_seqs)
-
-
-def connect(url: str) -> Engine:
-    """An engine for the URL, with a readable error when the URL cannot work."""
-    try:
-        if url.startswith("sqlite"):
-            in_memory = url in ("sqlite://", "sqlite:///:memory:")
-            engine = create_engine(
-                url,
-                connect_args={"check_same_thread": False, "timeout": 30},
-                poolclass=StaticPool if in_memory else None,
-            )
-            event.listen(engine, "connect", _sqlite_pragmas)
-            return engine
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            pool_size=4,
-            max_overflow=4,
-            connect_args=_postgres_timeouts(url) if url.startswith("postgresql") else {},
-        )
-    except (ArgumentError, NoSuchModuleError) as exc:
-        raise ConfigurationError(
-            f"cannot use the database URL: {exc}. Examples: sqlite:///wirewatch.db, "
-            "postgresql+psycopg://user:password@host:5432/wirewatch"
-        ) from exc
-
-
-def _postgres_timeouts(url: str) -> dict[str, Any]:
-    """Bounded waits, so that a server that stops answering (rather than refusing) turns
-    into StoreUnavailable and a retry instead of a worker hanging on a dead socket.
-    Parameters given in the URL's query string win."""
-    defaults = {
-        "connect_timeout": 10,
-        "keepalives": 1,
-        "keepalives_idle": 10,
-        "keepalives_interval": 5,
-        "keepalives_count": 3,
-        "tcp_user_timeout": 30_000,  # ms without an acknowledgement of data sent
-    }
-    given = make_url(url).query
-    return {name: value for name, value in defaults.items() if name not in given}
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets the dashboard read while a worker writes; several processes may share a file.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def upsert_rows(
-    conn: Connection,
-    table: Table,
-    rows: Sequence[dict[str, Any]],
-    *,
-    key: Sequence[str],
-    update_columns: Sequence[str] = (),
-) -> None:
-    """INSERT ... ON CONFLICT (key) DO NOTHING / DO UPDATE, on PostgreSQL and SQLite."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - other databases would need their own upsert
-        raise ConfigurationError(f"unsupported database: {conn.dialect.name}")
-    statement = insert(table)
-    if update_columns:
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: statement.excluded[name] for name in update_columns},
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    conn.execute(statement, list(rows))
-
-
 class Store:
+    """The source of truth of wirewatch. It owns the engine (connections, dialect options),
+    the schema (created idempotently, one worker at a time), and every read and write:
+    the dedup stage's fingerprints, the event stage's articles, events, sources and outbox
+    of updates and alerts, the webhook's deliveries, and the reads for people (the CLI,
+    the dashboard, the evaluation). No module outside `pipeline.store` writes SQL.
+
+    Writes take the typed rows of `pipeline.store.rows`. Every call goes through `run`,
+    so a database that cannot serve now raises StoreUnavailable, which the stages retry.
+    """
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = connect(url)
@@ -188,18 +95,7 @@ class Store:
     ) -> None:
         """Insert the rows (`replace`: overwrite rows already there), and record the
         fingerprint scheme that made them."""
-        values = [
-            {
-                "article_id": r.article_id,
-                "canonical_id": r.canonical_id,
-                "signature": r.signature.astype(np.uint32).tobytes(),
-                "lead_signature": r.lead_signature.astype(np.uint32).tobytes(),
-                "size": r.size,
-                "content_hash": r.content_hash,
-                "published_at": r.published_at,
-            }
-            for r in rows
-        ]
+        values = _values(rows)
 
         columns = ["signature", "lead_signature", "size"] if replace else []
 
@@ -218,14 +114,14 @@ class Store:
             query = query.where(fingerprints.c.published_at >= cutoff)
         rows = self.run(lambda: self.fetch_all(query))
         for r in rows:
-            yield _fingerprint(r)
+            yield fingerprint_from(r)
 
     def fingerprints_of(self, article_ids: Iterable[str]) -> dict[str, FingerprintRow]:
         ids = list(set(article_ids))
         if not ids:
             return {}
         query = select(fingerprints).where(fingerprints.c.article_id.in_(ids))
-        return {r.article_id: _fingerprint(r) for r in self.run(lambda: self.fetch_all(query))}
+        return {r.article_id: fingerprint_from(r) for r in self.run(lambda: self.fetch_all(query))}
 
     def meta(self, key: str) -> str | None:
         query = select(store_meta.c.value).where(store_meta.c.key == key)
@@ -240,8 +136,15 @@ class Store:
             found.update({r.id: r.body for r in self.run(lambda q=query: self.fetch_all(q))})
         return found
 
-    def latest_published(self, table: Table) -> datetime | None:
-        column = table.c.published_at
+    def latest_fingerprint_time(self) -> datetime | None:
+        """The newest `published_at` of the fingerprints: the dedup stage's watermark."""
+        return self._latest(fingerprints.c.published_at)
+
+    def latest_article_time(self) -> datetime | None:
+        """The newest `published_at` of the stored articles: the event stage's watermark."""
+        return self._latest(articles.c.published_at)
+
+    def _latest(self, column: Column[Any]) -> datetime | None:
         return self.run(lambda: self.fetch_scalar(select(func.max(column))))
 
     # -- the event stage's state -------------------------------------------------
@@ -260,11 +163,11 @@ class Store:
 
         def work() -> None:
             with self.engine.begin() as conn:
-                upsert_rows(conn, articles, writes.articles, key=["id"])
+                upsert_rows(conn, articles, _values(writes.articles), key=["id"])
                 upsert_rows(
                     conn,
                     events,
-                    list(writes.events.values()),
+                    _values(writes.events.values()),
                     key=["id"],
                     update_columns=[
                         "headline",
@@ -277,9 +180,10 @@ class Store:
                         "updated_at",
                     ],
                 )
-                upsert_rows(conn, event_sources, writes.sources, key=["event_id", "source"])
-                upsert_rows(conn, event_updates, writes.updates, key=["id"])
-                upsert_rows(conn, alerts, writes.alerts, key=["id"])
+                sources = _values(writes.sources)
+                upsert_rows(conn, event_sources, sources, key=["event_id", "source"])
+                upsert_rows(conn, event_updates, _values(writes.updates), key=["id"])
+                upsert_rows(conn, alerts, _values(writes.alerts), key=["id"])
 
         self.run(work)
 
@@ -323,20 +227,15 @@ class Store:
     # -- the outbox ----------------------------------------------------------------
 
     def pending_outbox(self, limit: int = 1000) -> Outbox:
+        def unpublished(conn: Connection, table: Table) -> list[Any]:
+            c = table.c
+            query = select(c.seq, c.event_id, c.payload).where(c.published.is_(False))
+            return list(conn.execute(query.order_by(c.seq).limit(limit)).all())
+
         def work() -> Outbox:
             with self.engine.connect() as conn:
-                u = conn.execute(
-                    select(event_updates.c.seq, event_updates.c.event_id, event_updates.c.payload)
-                    .where(event_updates.c.published.is_(False))
-                    .order_by(event_updates.c.seq)
-                    .limit(limit)
-                ).all()
-                a = conn.execute(
-                    select(alerts.c.seq, alerts.c.event_id, alerts.c.payload)
-                    .where(alerts.c.published.is_(False))
-                    .order_by(alerts.c.seq)
-                    .limit(limit)
-                ).all()
+                u = unpublished(conn, event_updates)
+                a = unpublished(conn, alerts)
             return Outbox(
                 [r.seq for r in u],
                 [r.seq for r in a],
@@ -364,7 +263,156 @@ class Store:
 
         self.run(work)
 
+    # -- the webhook's deliveries ------------------------------------------------------
+
+    def queue_deliveries(self, rows: Sequence[DeliveryRow]) -> set[str]:
+        """Insert the rows whose alert id is new; returns the ids that were already there."""
+        if not rows:
+            return set()
+        ids = [r.alert_id for r in rows]
+
+        def work() -> set[str]:
+            with self.engine.begin() as conn:
+                known = set(
+                    conn.execute(
+                        select(deliveries.c.alert_id).where(deliveries.c.alert_id.in_(ids))
+                    ).scalars()
+                )
+                new = _values(r for r in rows if r.alert_id not in known)
+                upsert_rows(conn, deliveries, new, key=["alert_id"])
+            return known
+
+        return self.run(work)
+
+    def claim_deliveries(
+        self,
+        now: datetime,
+        partitions: Iterable[int],
+        lease_s: float,
+        may_post: Callable[[datetime | None], bool],
+        limit: int = 50,
+    ) -> list[ClaimedDeliveries]:
+        """Claim, for a lease, the pending deliveries due now of the given partitions, by
+        event, oldest due first: those of each event that `may_post` allows, given the
+        time of the event's last delivered POST (None: never)."""
+        parts = list(partitions)
+        if not parts:
+            return []
+        claimable = (
+            (deliveries.c.status == PENDING)
+            & (deliveries.c.due_at <= now)
+            & or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now)
+        )
+
+        def work() -> list[ClaimedDeliveries]:
+            claimed = []
+            with self.engine.begin() as conn:
+                event_ids = list(
+                    conn.execute(
+                        select(deliveries.c.event_id)
+                        .where(claimable, deliveries.c.partition.in_(parts))
+                        .group_by(deliveries.c.event_id)
+                        .order_by(func.min(deliveries.c.due_at))
+                        .limit(limit)
+                    ).scalars()
+                )
+                last_posts: dict[str, datetime] = {}
+                if event_ids:
+                    for row in conn.execute(
+                        select(deliveries.c.event_id, func.max(deliveries.c.delivered_at))
+                        .where(
+                            deliveries.c.event_id.in_(event_ids),
+                            deliveries.c.status == DELIVERED,
+                        )
+                        .group_by(deliveries.c.event_id)
+                    ):
+                        last_posts[row[0]] = row[1]
+                for event_id in event_ids:
+                    last = last_posts.get(event_id)
+                    if last is not None and last.tzinfo is None:
+                        last = last.replace(tzinfo=UTC)
+                    if not may_post(last):
+                        continue
+                    token = uuid4().hex
+                    # The WHERE is checked again row by row: rows another worker claimed
+                    # first are left to it.
+                    conn.execute(
+                        update(deliveries)
+                        .where(claimable, deliveries.c.event_id == event_id)
+                        .values(claim=token, claimed_until=now + timedelta(seconds=lease_s))
+                    )
+                    rows = conn.execute(
+                        select(
+                            deliveries.c.payload, deliveries.c.reason, deliveries.c.attempts
+                        ).where(deliveries.c.claim == token)
+                    ).all()
+                    if rows:
+                        claimed.append(
+                            ClaimedDeliveries(
+                                event_id,
+                                token,
+                                [(r.payload, r.reason) for r in rows],
+                                max(r.attempts for r in rows),
+                            )
+                        )
+            return claimed
+
+        return self.run(work)
+
+    def mark_delivered(self, token: str, now: datetime, status: int) -> None:
+        """The claimed deliveries were POSTed: `status` is the receiver's answer."""
+        self._release(
+            token,
+            status=DELIVERED,
+            delivered_at=now,
+            response_status=status,
+            attempts=deliveries.c.attempts + 1,
+            error=None,
+        )
+
+    def mark_failed_attempt(
+        self,
+        token: str,
+        error: str,
+        status: int | None,
+        retry_at: datetime,
+        max_attempts: int,
+    ) -> None:
+        """A POST of the claimed deliveries failed: pending again from `retry_at`, or
+        failed for good at their `max_attempts`th attempt."""
+        give_up = deliveries.c.attempts + 1 >= max_attempts
+        self._release(
+            token,
+            status=case((give_up, FAILED), else_=PENDING),
+            due_at=retry_at,
+            response_status=status,
+            error=error[:2000],
+            attempts=deliveries.c.attempts + 1,
+        )
+
+    def delivery_statuses(self) -> dict[str, str]:
+        """alert id -> delivery status, for inspection and tests."""
+        query = select(deliveries.c.alert_id, deliveries.c.status)
+        return dict(self.run(lambda: [tuple(r) for r in self.fetch_all(query)]))
+
+    def _release(self, token: str, **values: Any) -> None:
+        def work() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.claim == token)
+                    .values(**values, claim=None, claimed_until=None)
+                )
+
+        self.run(work)
+
     # -- reads for people ------------------------------------------------------------
+
+    def article_placements(self) -> dict[str, tuple[str, str | None]]:
+        """article id -> (event_id, duplicate_of) of every stored article."""
+        query = select(articles.c.id, articles.c.event_id, articles.c.duplicate_of)
+        rows = self.run(lambda: self.fetch_all(query))
+        return {r.id: (r.event_id, r.duplicate_of) for r in rows}
 
     def event_clusters(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Events, most recently active first, each with its sources and articles."""
@@ -456,22 +504,10 @@ class Store:
             return conn.execute(query).scalar()
 
 
-def _fingerprint(r: Any) -> FingerprintRow:
-    return FingerprintRow(
-        article_id=r.article_id,
-        canonical_id=r.canonical_id,
-        signature=np.frombuffer(r.signature, dtype=np.uint32).copy(),
-        lead_signature=np.frombuffer(r.lead_signature, dtype=np.uint32).copy(),
-        size=r.size,
-        content_hash=r.content_hash,
-        published_at=r.published_at,
-    )
+def _values(rows: Iterable[Row | Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [column_values(r) for r in rows]
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def dumps(payload: Any) -> str:
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":"), default=str)

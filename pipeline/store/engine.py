@@ -1,0 +1,93 @@
+"""The engine: connecting to a database URL, the dialects' options (SQLite pragmas,
+PostgreSQL timeouts), and the one upsert of both dialects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, make_url
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from pipeline.errors import ConfigurationError
+
+
+def connect(url: str) -> Engine:
+    """An engine for the URL, with a readable error when the URL cannot work."""
+    try:
+        if url.startswith("sqlite"):
+            in_memory = url in ("sqlite://", "sqlite:///:memory:")
+            engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                poolclass=StaticPool if in_memory else None,
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=4,
+            max_overflow=4,
+            connect_args=_postgres_timeouts(url) if url.startswith("postgresql") else {},
+        )
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigurationError(
+            f"cannot use the database URL: {exc}. Examples: sqlite:///wirewatch.db, "
+            "postgresql+psycopg://user:password@host:5432/wirewatch"
+        ) from exc
+
+
+def _postgres_timeouts(url: str) -> dict[str, Any]:
+    """Bounded waits, so that a server that stops answering (rather than refusing) turns
+    into StoreUnavailable and a retry instead of a worker hanging on a dead socket.
+    Parameters given in the URL's query string win."""
+    defaults = {
+        "connect_timeout": 10,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 30_000,  # ms without an acknowledgement of data sent
+    }
+    given = make_url(url).query
+    return {name: value for name, value in defaults.items() if name not in given}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the dashboard read while a worker writes; several processes may share a file.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def upsert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+    update_columns: Sequence[str] = (),
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING / DO UPDATE, on PostgreSQL and SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases would need their own upsert
+        raise ConfigurationError(f"unsupported database: {conn.dialect.name}")
+    statement = insert(table)
+    if update_columns:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: statement.excluded[name] for name in update_columns},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    conn.execute(statement, list(rows))

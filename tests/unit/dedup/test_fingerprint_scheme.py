@@ -1,0 +1,89 @@
+"""Fingerprint scheme 2: the signatures are datasketch's MinHash of the shingle hashes
+(text and lead from one pass), the band index finds what it should, and a store written
+by another scheme is re-fingerprinted on start."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from datasketch import MinHash
+from sqlalchemy import insert
+
+from pipeline.dedup.fingerprint import SCHEME_VERSION, Fingerprinter
+from pipeline.dedup.index import NearDuplicateIndex
+from pipeline.dedup.lsh import BandIndex
+from pipeline.dedup.stage import DedupStage
+from pipeline.store.store import FingerprintRow, Store
+from pipeline.text import words
+from schemas.tables import articles
+from tests.support.paths import ROOT
+
+DATA = ROOT / "pipeline/feeds/data"
+BODIES = [json.loads(line)["body"] for line in (DATA / "sample_feed.jsonl").open()]
+T0 = datetime(2025, 7, 3, 10, tzinfo=UTC)
+
+
+def _datasketch(hashes: dict[bytes, int], items: list[bytes]) -> np.ndarray:
+    minhash = MinHash(
+        num_perm=128,
+        seed=1,
+        scheme="affine32",
+        hashfunc=lambda b: ((hashes[b] >> 32) ^ hashes[b]) & 0xFFFFFFFF,
+    )
+    minhash.update_batch(items)
+    return minhash.hashvalues
+
+
+def test_signatures_are_datasketch_minhashes_of_text_and_lead() -> None:
+    fingerprinter = Fingerprinter()
+    for body in [*BODIES, "two words", "x"]:
+        tokens = words(body)
+        size = min(3, len(tokens))
+        shingles = [" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)]
+        hashes = dict(zip(shingles, fingerprinter.shingle_hashes(tokens).tolist(), strict=True))
+        lead = shingles[: max(1, min(len(tokens), 60) - size + 1)]
+        fp = fingerprinter.fingerprint(body)
+        assert np.array_equal(fp.signature, _datasketch(hashes, shingles))
+        assert np.array_equal(fp.lead_signature, _datasketch(hashes, lead))
+        assert fp.size == len(set(shingles))
+
+
+def test_band_index_finds_equal_bands_and_forgets_removed_items() -> None:
+    bands = BandIndex(0.3, 128)
+    a = Fingerprinter().fingerprint(BODIES[0]).signature
+    b = a.copy()
+    b[: bands.rows] += 1  # one band differs, the others agree
+    bands.insert("a", bands.keys(a))
+    assert bands.query(bands.keys(b)) == {"a"}
+    bands.insert("b", bands.keys(b))
+    assert bands.query(bands.keys(a)) == {"a", "b"}
+    bands.remove("a", bands.keys(a))
+    assert bands.query(bands.keys(a)) == {"b"}
+
+
+def test_a_store_of_another_scheme_is_fingerprinted_again(sqlite_url: str) -> None:
+    store = Store(sqlite_url)
+    store.create_schema()
+    junk = np.arange(128, dtype=np.uint32)  # what an old scheme might have stored
+    store.save_fingerprints(
+        [
+            FingerprintRow("old-1", "old-1", junk, junk, 50, "h1", T0),
+            FingerprintRow("in-flight", "in-flight", junk, junk, 50, "h2", T0),
+        ]
+    )  # no scheme recorded: written before schemes were
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(articles).values(
+                id="old-1", event_id="ev-1", source="s", body=BODIES[0],
+                published_at=T0, received_at=T0,
+            )
+        )  # fmt: skip
+    stage = DedupStage(store, NearDuplicateIndex(), Fingerprinter(), window=timedelta(hours=72))
+    assert stage.load() == 1  # the article without a stored body left the index
+    match = stage.index.find(Fingerprinter().fingerprint(BODIES[0]))
+    assert match is not None and match.canonical_id == "old-1"
+    assert store.meta("fingerprint_scheme") == str(SCHEME_VERSION)
+    stored = store.fingerprints_of(["old-1"])["old-1"]
+    assert not np.array_equal(stored.signature, junk)

@@ -1,0 +1,122 @@
+"""pipeline/events/lexical.py: an article's term vector (log term frequency, unit length,
+short words dropped), document frequencies that follow the articles held, and the
+IDF-weighted cosine of an article against events."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from pipeline.events.lexical import DocumentFrequencies, WeightedQuery, term_vector
+
+
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vector.values()))
+
+
+def test_term_vector_is_log_weighted_and_unit_length() -> None:
+    vector = term_vector("Quake", "quake quake hits Qeshm")
+    assert set(vector) == {"quake", "hits", "qeshm"}
+    assert _norm(vector) == pytest.approx(1.0)
+    # Three occurrences (title included) against one: 1 + ln 3 against 1.
+    assert vector["quake"] / vector["qeshm"] == pytest.approx(1 + math.log(3))
+    assert vector["hits"] == pytest.approx(vector["qeshm"])
+
+
+def test_term_vector_folds_case_and_accents_and_drops_short_words() -> None:
+    assert term_vector(None, "Élysée") == term_vector(None, "ELYSEE") == {"elysee": 1.0}
+    # Words under three characters carry no evidence; only "the" is left here.
+    assert set(term_vector("A la", "le of at to the")) == {"the"}
+    assert term_vector(None, "a b of") == {}
+    assert term_vector(None, "") == {}
+
+
+def test_term_vector_reads_the_title_too() -> None:
+    assert "parliament" in term_vector("Parliament votes", "The budget passed.")
+    assert "parliament" not in term_vector(None, "The budget passed.")
+
+
+def test_document_frequencies_count_the_articles_held() -> None:
+    df = DocumentFrequencies()
+    unseen = df.idf("quake")
+    for text in ("quake qeshm dead", "quake hormozgan hurt", "quake parliament budget"):
+        df.add(set(term_vector(None, text)))
+    assert df.documents == 3
+    # A term in every article weighs less than one in a single article, which weighs
+    # less than a term no article has.
+    assert df.idf("quake") < df.idf("qeshm") < df.idf("nothing")
+    assert df.idf("quake") == pytest.approx(math.log(5 / 4) + 1.0)
+    assert df.idf("qeshm") == pytest.approx(math.log(5 / 2) + 1.0)
+    assert unseen == pytest.approx(math.log(2) + 1.0)
+
+
+def test_removing_articles_forgets_their_terms() -> None:
+    df = DocumentFrequencies()
+    df.add({"quake", "qeshm"})
+    df.add({"quake", "hormozgan"})
+    before = df.idf("hormozgan")
+    df.remove(Counter({"quake": 1, "qeshm": 1}), 1)
+    assert df.documents == 1
+    assert df.idf("qeshm") == df.idf("never-seen")  # gone, as if never seen
+    assert df.idf("quake") == df.idf("hormozgan")  # both now in the one article left
+    assert df.idf("hormozgan") != before  # fewer documents: another weight
+
+
+def test_the_weigher_is_the_idf() -> None:
+    df = DocumentFrequencies()
+    for terms in ({"a1", "b1"}, {"a1"}, {"a1", "c1"}, {"d1"}):
+        df.add(terms)
+    weigh = df.weigher()
+    for term in ("a1", "b1", "c1", "d1", "unknown"):
+        assert weigh(term) == pytest.approx(df.idf(term))
+    for n in range(40):  # grow past the table of logarithms the weigher keeps
+        df.add({"a1", f"new{n}"})
+    weigh = df.weigher()
+    for term in ("a1", "b1", "new3", "unknown"):
+        assert weigh(term) == pytest.approx(df.idf(term))
+
+
+def _brute_force_cosine(
+    article: dict[str, float], event: dict[str, float], df: DocumentFrequencies
+) -> float:
+    a = {t: v * df.idf(t) for t, v in article.items()}
+    e = {t: v * df.idf(t) for t, v in event.items()}
+    dot = sum(w * e.get(t, 0.0) for t, w in a.items())
+    return max(0.0, dot / (_norm(a) * _norm(e)))
+
+
+def test_weighted_cosine_is_the_idf_weighted_cosine() -> None:
+    df = DocumentFrequencies()
+    texts = [
+        "Magnitude 6.1 quake hits Qeshm island, ten dead",
+        "Ten killed as 6.1 quake strikes Qeshm, Iran",
+        "Magnitude 5.6 quake jolts Hormozgan, three hurt",
+        "Parliament passes the budget after a night of debate",
+    ]
+    vectors = [term_vector(None, t) for t in texts]
+    for vector in vectors:
+        df.add(vector.keys())
+    query = WeightedQuery(vectors[0], df)
+    assert query.cosine(vectors[0]) == pytest.approx(1.0)
+    for event in vectors[1:]:
+        assert query.cosine(event) == pytest.approx(_brute_force_cosine(vectors[0], event, df))
+    assert query.cosine(vectors[3]) == 0.0  # no word in common
+    assert query.cosine({}) == 0.0
+
+
+def test_a_shared_rare_word_counts_more_than_a_shared_common_one() -> None:
+    df = DocumentFrequencies()
+    for n in range(10):
+        df.add({"quake", f"filler{n}"})
+    df.add({"qeshm"})
+    article = term_vector(None, "quake qeshm")
+    by_rare = term_vector(None, "qeshm island")
+    by_common = term_vector(None, "quake island")
+    query = WeightedQuery(article, df)
+    # Without IDF the two events would be equally close to the article.
+    assert sum(article[t] * by_rare.get(t, 0) for t in article) == pytest.approx(
+        sum(article[t] * by_common.get(t, 0) for t in article)
+    )
+    assert query.cosine(by_rare) > query.cosine(by_common) > 0.0
