@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from pipeline.store.order import order_key
 from schemas.messages import ArticleRef, EventUpdate, SourceSeen
 
 
@@ -106,10 +107,14 @@ class EventView:
             for a in originals
         ]
 
+    def order_key(self) -> str:
+        return order_key(self.last_activity, self.first_seen, self.event_id)
+
     def as_json(self) -> dict[str, Any]:
         first_source = min(self.sources, key=lambda s: (s.first_seen, s.source), default=None)
         return {
             "event_id": self.event_id,
+            "order_key": self.order_key(),
             "headline": self.headline,
             "canonical_article_id": self.canonical_article_id,
             "article_count": self.article_count,
@@ -187,8 +192,8 @@ class Board:
         return {event_id for event_id in changed if event_id in self._events}
 
     def events(self) -> list[EventView]:
-        """Most recent activity first."""
-        return sorted(self._events.values(), key=_activity, reverse=True)
+        """In the one event order (`pipeline.store.order`): most recent activity first."""
+        return sorted(self._events.values(), key=EventView.order_key)
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [view.as_json() for view in self.events()]
@@ -198,7 +203,3 @@ class Board:
             return
         for view in self.events()[self.max_events :]:
             del self._events[view.event_id]
-
-
-def _activity(view: EventView) -> tuple[datetime, str]:
-    return (view.last_activity or datetime.min.replace(tzinfo=UTC), view.event_id)

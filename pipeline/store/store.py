@@ -19,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store.availability import is_unavailable
+from pipeline.store.order import event_order_by
 from pipeline.text import HEADLINE_CHARS, first_sentence
 from schemas.tables import (
     alerts,
@@ -367,11 +368,12 @@ class Store:
     # -- reads for people ------------------------------------------------------------
 
     def event_clusters(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Events, most recently active first, each with its sources and articles."""
+        """Events in the one event order (`pipeline.store.order`), each with its sources
+        and articles."""
 
         def work() -> list[dict[str, Any]]:
             with self.engine.connect() as conn:
-                query = select(events).order_by(events.c.last_seen.desc(), events.c.id)
+                query = select(events).order_by(*event_order_by())
                 if limit:
                     query = query.limit(limit)
                 rows = conn.execute(query).all()
