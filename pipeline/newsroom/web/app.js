@@ -264,8 +264,11 @@ function connect() {
 }
 
 function showServerStatus(status) {
+  // Not live: amber, with the server's reason; the page keeps the store's picture and
+  // the server sends a fresh snapshot once it follows the topic again.
   if (status.live) setStatus("live", "live", status.detail);
-  else setStatus("connecting", "not live: Kafka unreachable", status.detail);
+  else setStatus("stale", `not live since ${clockTime(status.since)}: ${status.detail}`,
+                 status.detail);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
