@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.store.order import order_key
+from pipeline.text import safe_url
 from schemas.messages import ArticleRef, EventUpdate, SourceSeen
 
 
@@ -40,6 +41,7 @@ class TimelineEntry:
             "source": self.article.source,
             "title": self.article.title,
             "lead": self.article.lead,
+            "published_at": iso(self.article.published_at),
             "duplicate_of": self.article.duplicate_of,
             "article_count": self.article_count,
             "source_count": self.source_count,
@@ -143,7 +145,9 @@ def _article_json(article: ArticleRef) -> dict[str, Any]:
         "source": article.source,
         "title": article.title,
         "lead": article.lead,
-        "url": article.url,
+        # Only http(s) is a link: a store written before validation dropped the others
+        # may still hold javascript: or data: URLs.
+        "url": safe_url(article.url) if article.url else None,
         "published_at": iso(article.published_at),
         "duplicate_of": article.duplicate_of,
         "similarity": article.similarity,
