@@ -73,8 +73,10 @@ def safe_url(url: str) -> str | None:
     """The URL cleaned, when it is an absolute http(s) URL with a host; None for anything
     else (javascript:, vbscript:, data:, file:, relative or scheme-less links, any case,
     any blanks or entities around or inside the scheme): only those are links."""
-    cleaned = clean_text(url)
-    if not cleaned or any(ch.isspace() for ch in cleaned) or "\\" in cleaned:
+    # As a browser reads it: tabs and newlines anywhere are dropped ("java\nscript:" is
+    # javascript:); a space left inside a sloppy link is encoded.
+    cleaned = re.sub(r"\s", "", clean_text(url).replace(" ", "%20"))
+    if not cleaned or "\\" in cleaned:
         return None
     try:
         parts = urlsplit(cleaned)

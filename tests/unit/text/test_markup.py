@@ -68,6 +68,7 @@ def test_unsafe_urls_are_refused(url: str) -> None:
         ("https://example.org/a?b=1#c", "https://example.org/a?b=1#c"),
         (" HTTP://Example.org/a ", "HTTP://Example.org/a"),
         ("http://example.org/a&amp;b", "http://example.org/a&b"),
+        ("https://example.org/?q=two words", "https://example.org/?q=two%20words"),
     ],
 )
 def test_http_urls_are_kept(url: str, expected: str) -> None:
