@@ -200,7 +200,7 @@ async def follow_updates(settings: Settings, hub: Hub) -> None:
         except (KafkaError, WirewatchError, OSError) as exc:
             delay = next(delays)
             failures += 1
-            hub.set_status(False, f"Kafka unreachable ({_reason(exc)}); showing the store")
+            hub.set_status(False, f"Kafka unreachable ({_reason(exc)})")
             log.log(
                 logging.WARNING if failures == 1 else logging.DEBUG,
                 "event updates unavailable, retrying",

@@ -89,7 +89,7 @@ def test_the_page_goes_amber_then_catches_up(page_of: Any, tmp_path: Path) -> No
         gone = time.monotonic()
         page.wait_for_selector("body[data-status=stale]", timeout=10_000)
         assert time.monotonic() - gone < 10
-        status = page.inner_text("#status")
+        status = page.inner_text("#banner")
         assert "Kafka" in status, status
         assert page.query_selector('.event:has-text("Volcano erupts")')  # still shown
         page.screenshot(path=str(OUTPUT / "dashboard-broker-lost.png"))
@@ -101,6 +101,7 @@ def test_the_page_goes_amber_then_catches_up(page_of: Any, tmp_path: Path) -> No
         broker.start()
         produce(settings, [AFTER])  # recreates the topics, as `wirewatch ingest` does
         page.wait_for_selector("body[data-status=live]", timeout=90_000)
+        assert page.is_hidden("#banner")
         page.wait_for_selector('.event:has-text("Teenager wins")', timeout=120_000)
         assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
         assert page.query_selector('.event:has-text("Volcano erupts")')

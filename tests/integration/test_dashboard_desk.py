@@ -239,7 +239,7 @@ def test_the_timeline_shows_publication_beside_processing(desk: Desk) -> None:
 
 def test_status_says_kafka_is_unreachable(desk: Desk) -> None:
     desk.page.wait_for_selector("body[data-status=stale]", timeout=10_000)
-    assert "Kafka" in desk.page.inner_text("#status")
+    assert "Kafka" in desk.page.inner_text("#banner")
 
 
 def headers_of(url: str) -> dict[str, str]:

@@ -281,12 +281,14 @@ function applyFilter(node) {
   node.hidden = !searchText(ev).includes(q);
 }
 
-function setStatus(kind, text, detail) {
+function setStatus(kind, text, detail, banner = null) {
   const status = $("status");
   status.className = "status " + kind;
   status.title = detail || text;
   $("status-text").textContent = text;
   document.body.dataset.status = kind;
+  $("banner").hidden = !banner;
+  $("banner").textContent = banner || "";
 }
 
 function tick() {
@@ -318,15 +320,18 @@ function connect() {
   });
   stream.addEventListener("status", (msg) => showServerStatus(JSON.parse(msg.data)));
   stream.onerror = () => setStatus("offline", "dashboard unreachable", "the page lost its " +
-    "connection to the dashboard server; retrying");
+    "connection to the dashboard server; retrying",
+    "The page lost its connection to the dashboard server; it reconnects by itself.");
 }
 
 function showServerStatus(status) {
   // Not live: amber, with the server's reason; the page keeps the store's picture and
   // the server sends a fresh snapshot once it follows the topic again.
-  if (status.live) setStatus("live", "live", status.detail);
-  else setStatus("stale", `not live since ${clockTime(status.since)}: ${status.detail}`,
-                 status.detail);
+  if (status.live) { setStatus("live", "live", status.detail); return; }
+  const since = clockTime(status.since);
+  setStatus("stale", `not live since ${since}`, status.detail,
+            `Not live since ${since}: ${status.detail}. The page shows the store's state ` +
+            "and catches up by itself when Kafka answers again.");
 }
 
 document.addEventListener("DOMContentLoaded", () => {
