@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.text import clean_text, safe_url
 
@@ -73,3 +75,16 @@ def test_unsafe_urls_are_refused(url: str) -> None:
 )
 def test_http_urls_are_kept(url: str, expected: str) -> None:
     assert safe_url(url) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["<", ">", "&lt;", "&gt;", "&#60;", "&#x3e;", "&amp;", "script", "b", "/", " ", "x"]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_no_tag_survives_whatever_the_mix_of_markup_and_entities(text: str) -> None:
+    assert not TAG_SHAPE.search(clean_text(text))
