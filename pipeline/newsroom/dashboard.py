@@ -57,6 +57,7 @@ SUBSCRIBER_BUFFER = 1000  # messages a slow browser may fall behind before it is
 PROBE_S = 2.0  # how often a live dashboard checks that the broker still answers
 PROBE_TIMEOUT_S = 4.0  # ... and how long it waits for the answer
 RETRY_CAP_S = 5.0  # the longest wait between two attempts to follow the topic again
+START_TIMEOUT_S = 15.0  # for the consumer to connect and read the cluster's metadata
 
 
 class BrokerLost(WirewatchError):
@@ -180,7 +181,9 @@ async def follow_updates(settings: Settings, hub: Hub) -> None:
         )
         try:
             await asyncio.to_thread(ensure_topics, settings, [updates])
-            await consumer.start()
+            # A broker that takes connections but does not answer would hold this for
+            # the client's 40 s request timeout; TimeoutError is an OSError, retried.
+            await asyncio.wait_for(consumer.start(), START_TIMEOUT_S)
             partitions = await _partitions(consumer, settings.topic_updates)
             consumer.assign(partitions)
             await consumer.seek_to_end(*partitions)
