@@ -331,7 +331,7 @@ function showServerStatus(status) {
   const since = clockTime(status.since);
   setStatus("stale", `not live since ${since}`, status.detail,
             `Not live since ${since}: ${status.detail}. The page shows the store's state ` +
-            "and catches up by itself when Kafka answers again.");
+            "and catches up by itself once the dashboard follows the topic again.");
 }
 
 document.addEventListener("DOMContentLoaded", () => {
