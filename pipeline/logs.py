@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -84,3 +86,46 @@ def configure(log_format: LogFormat, level: str = "info") -> None:
     import logging.config
 
     logging.config.dictConfig(logging_config(log_format, level))
+
+
+class RepeatLimiter(logging.Filter):
+    """Quiets the chatter of a client that cannot reach its server: of each kind of record
+    (same logger, same message template) from loggers under `prefixes`, the first passes,
+    then at most one every `interval_s`, which carries `suppressed`, the number left out
+    since. Records of other loggers all pass. A Kafka client retrying a dead broker
+    writes the same line dozens of times a second; this leaves one a minute."""
+
+    def __init__(
+        self,
+        prefixes: tuple[str, ...] = ("aiokafka", "kafka"),
+        interval_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+        self.interval_s = interval_s
+        self.clock = clock
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}  # kind -> (passed at, left out)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any(record.name == p or record.name.startswith(p + ".") for p in self.prefixes):
+            return True
+        kind = (record.name, str(record.msg))
+        now = self.clock()
+        last = self._last.get(kind)
+        if last is not None and now - last[0] < self.interval_s:
+            self._last[kind] = (last[0], last[1] + 1)
+            return False
+        self._last[kind] = (now, 0)
+        if last is not None and last[1]:
+            record.suppressed = last[1]
+        return True
+
+
+def quiet_kafka_clients(interval_s: float = 60.0) -> RepeatLimiter:
+    """Put a RepeatLimiter on every handler of the root logger (so on every record that
+    reaches one, whichever logger it came from)."""
+    limiter = RepeatLimiter(interval_s=interval_s)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(limiter)
+    return limiter

@@ -5,10 +5,15 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 # Every pattern runs in linear time on hostile input: a tag cannot contain "<", so a
 # run of unclosed "<p" costs one scan, not one per "<".
 _TAG = re.compile(r"<[^<>]{0,2000}>")
+# What an HTML parser reads as a tag: "<" then a letter, "/", "!" or "?". Text decoded
+# from entities is stripped with this one, so that "x &lt; y &gt; z" keeps its words.
+_STRICT_TAG = re.compile(r"<[A-Za-z/!?][^<>]{0,2000}>")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {
     "script": re.compile(r"</script\s*>", re.IGNORECASE),
@@ -16,12 +21,14 @@ _SCRIPT_CLOSE = {
 }
 _BLOCK_END = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote)\b[^<>]*>", re.IGNORECASE)
 # C0/C1 control characters except tab and newline, plus zero-width and bidi controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 # Anything the two patterns above would change; clean text has none, and one scan for it
 # costs a fraction of the two substitutions.
 _UNCLEAN = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
     r"\t\u00a0\u2000-\u200a\u3000]|  "
 )
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -34,19 +41,50 @@ _ASCII_NON_WORD = str.maketrans(
 
 def clean_text(text: str) -> str:
     """Plain readable text: HTML tags removed, entities decoded, control characters gone,
-    spaces folded, paragraphs kept as single newlines."""
+    spaces folded, paragraphs kept as single newlines.
+
+    Markup never survives, even when it was written as entities: tags are stripped, then
+    entities decoded, then whatever the decoding (or the first pass, `<a<b>c>`) turned
+    into a tag is stripped too, and a tag left whole by that pass (`&lt;a&lt;b&gt;c&gt;`)
+    is broken ("< a c>"): the result has no "<" that an HTML parser would read as a tag."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     if "<" in text:
-        text = _drop_scripts(text)
-        text = _BLOCK_END.sub("\n", text)
-        text = _TAG.sub(" ", text)
+        text = _strip_markup(text, _TAG)
     if "&" in text:
         text = html.unescape(text)
+    if "<" in text and _STRICT_TAG.search(text):
+        text = _strip_markup(text, _STRICT_TAG)
+        if _STRICT_TAG.search(text):
+            text = _TAG_START.sub("< ", text)
     if _UNCLEAN.search(text):
         text = _CONTROL.sub("", text)
         text = _SPACES.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text)
     return "\n".join(line.strip() for line in text.split("\n")).strip()
+
+
+def _strip_markup(text: str, tag: re.Pattern[str]) -> str:
+    text = _drop_scripts(text)
+    text = _BLOCK_END.sub("\n", text)
+    return tag.sub(" ", text)
+
+
+def safe_url(url: str) -> str | None:
+    """The URL cleaned, when it is an absolute http(s) URL with a host; None for anything
+    else (javascript:, vbscript:, data:, file:, relative or scheme-less links, any case,
+    any blanks or entities around or inside the scheme): only those are links."""
+    # As a browser reads it: tabs and newlines anywhere are dropped ("java\nscript:" is
+    # javascript:); a space left inside a sloppy link is encoded.
+    cleaned = re.sub(r"\s", "", clean_text(url).replace(" ", "%20"))
+    if not cleaned or "\\" in cleaned:
+        return None
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:  # a malformed IPv6 host
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return cleaned
 
 
 def _drop_scripts(text: str) -> str:

@@ -69,3 +69,5 @@ class Article(BaseModel):
     published_at: datetime
     received_at: datetime
     extra: dict[str, object] = Field(default_factory=dict)
+    # What validation removed while keeping the article, e.g. "url dropped: ...".
+    notes: list[str] = Field(default_factory=list)

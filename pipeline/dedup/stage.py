@@ -90,6 +90,11 @@ class DedupStage:
             except InvalidArticle as exc:
                 plan.dead.append(self._dead(message, exc.reason, exc.detail, now))
                 continue
+            for note in article.notes:
+                log.warning(
+                    "article accepted, a field dropped",
+                    extra={"article_id": article.id, "note": note, "offset": message.offset},
+                )
             fingerprint = self.fingerprinter.fingerprint(
                 article.body, source=article.source, title=article.title
             )

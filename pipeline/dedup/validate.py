@@ -15,6 +15,11 @@ with generated input). Reason codes:
     body_too_large       over Limits.max_body_chars once cleaned
     published_in_future  published_at more than Limits.max_future after reception
     published_too_early  published_at before Limits.earliest
+
+Kept, with a note in `Article.notes`: a `url` that is not an absolute http(s) URL
+(javascript:, vbscript:, data:, relative ...) is dropped, never stored or linked.
+The source is cleaned like the other text fields (markup, bidi and zero-width
+characters removed); a source with nothing left is invalid_fields.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from pydantic import ValidationError
 
 from pipeline.errors import InvalidArticle
 from pipeline.settings import Settings
-from pipeline.text import clean_text
+from pipeline.text import clean_text, safe_url
 from schemas.article import Article, ArticleIn
 
 
@@ -101,18 +106,36 @@ def parse_article(raw: bytes, received_at: datetime, limits: Limits = DEFAULT_LI
             f"published_at {published_at.isoformat()} is more than "
             f"{limits.max_future} after the time it was received",
         )
+    source = clean_text(article.source)
+    if not source:
+        raise InvalidArticle(
+            "invalid_fields", "source: empty once markup and invisible characters are removed"
+        )
     title = clean_text(article.title) if article.title else None
+    url, notes = _checked_url(article.url)
     return Article(
         id=article.id,
-        source=article.source,
+        source=source,
         body=body,
         title=title or None,
-        url=clean_text(article.url) or None if article.url else None,
+        url=url,
         language=clean_text(article.language) or None if article.language else None,
         published_at=published_at.astimezone(UTC),
         received_at=received_at,
         extra=article.extra,
+        notes=notes,
     )
+
+
+def _checked_url(url: str | None) -> tuple[str | None, list[str]]:
+    """The URL when it is a safe link, else None and a note saying why it was dropped."""
+    if not url or not url.strip():
+        return None, []
+    safe = safe_url(url)
+    if safe is not None:
+        return safe, []
+    shown = clean_text(url)[:60]
+    return None, [f"url dropped: {shown!r} is not an absolute http(s) URL"]
 
 
 def _load_json(text: str) -> Any:

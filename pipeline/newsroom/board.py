@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from pipeline.store.order import order_key
+from pipeline.text import safe_url
 from schemas.messages import ArticleRef, EventUpdate, SourceSeen
 
 
@@ -39,6 +41,7 @@ class TimelineEntry:
             "source": self.article.source,
             "title": self.article.title,
             "lead": self.article.lead,
+            "published_at": iso(self.article.published_at),
             "duplicate_of": self.article.duplicate_of,
             "article_count": self.article_count,
             "source_count": self.source_count,
@@ -106,10 +109,14 @@ class EventView:
             for a in originals
         ]
 
+    def order_key(self) -> str:
+        return order_key(self.last_activity, self.first_seen, self.event_id)
+
     def as_json(self) -> dict[str, Any]:
         first_source = min(self.sources, key=lambda s: (s.first_seen, s.source), default=None)
         return {
             "event_id": self.event_id,
+            "order_key": self.order_key(),
             "headline": self.headline,
             "canonical_article_id": self.canonical_article_id,
             "article_count": self.article_count,
@@ -138,7 +145,9 @@ def _article_json(article: ArticleRef) -> dict[str, Any]:
         "source": article.source,
         "title": article.title,
         "lead": article.lead,
-        "url": article.url,
+        # Only http(s) is a link: a store written before validation dropped the others
+        # may still hold javascript: or data: URLs.
+        "url": safe_url(article.url) if article.url else None,
         "published_at": iso(article.published_at),
         "duplicate_of": article.duplicate_of,
         "similarity": article.similarity,
@@ -187,8 +196,8 @@ class Board:
         return {event_id for event_id in changed if event_id in self._events}
 
     def events(self) -> list[EventView]:
-        """Most recent activity first."""
-        return sorted(self._events.values(), key=_activity, reverse=True)
+        """In the one event order (`pipeline.store.order`): most recent activity first."""
+        return sorted(self._events.values(), key=EventView.order_key)
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [view.as_json() for view in self.events()]
@@ -198,7 +207,3 @@ class Board:
             return
         for view in self.events()[self.max_events :]:
             del self._events[view.event_id]
-
-
-def _activity(view: EventView) -> tuple[datetime, str]:
-    return (view.last_activity or datetime.min.replace(tzinfo=UTC), view.event_id)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from pipeline.errors import StoreUnavailable
 from pipeline.store.availability import is_unavailable
 from pipeline.store.engine import connect, upsert_rows
+from pipeline.store.order import event_order_by
 from pipeline.store.rows import (
     DELIVERED,
     FAILED,
@@ -415,11 +416,12 @@ class Store:
         return {r.id: (r.event_id, r.duplicate_of) for r in rows}
 
     def event_clusters(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Events, most recently active first, each with its sources and articles."""
+        """Events in the one event order (`pipeline.store.order`), each with its sources
+        and articles."""
 
         def work() -> list[dict[str, Any]]:
             with self.engine.connect() as conn:
-                query = select(events).order_by(events.c.last_seen.desc(), events.c.id)
+                query = select(events).order_by(*event_order_by())
                 if limit:
                     query = query.limit(limit)
                 rows = conn.execute(query).all()

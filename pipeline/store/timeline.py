@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from pipeline.store.order import event_order_by
 from pipeline.store.store import Store
 from schemas.messages import EventUpdate
 from schemas.tables import event_updates, events
@@ -17,8 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def recent_updates(store: Store, max_events: int) -> list[EventUpdate]:
-    """Every update of the `max_events` most recently active events, oldest first."""
-    recent = select(events.c.id).order_by(events.c.updated_at.desc(), events.c.id).limit(max_events)
+    """Every update of the first `max_events` events in the event order, oldest first."""
+    recent = select(events.c.id).order_by(*event_order_by()).limit(max_events)
     event_ids = [row.id for row in store.run(lambda: store.fetch_all(recent))]
     return updates_of(store, event_ids)
 

@@ -8,17 +8,8 @@ import json
 from datetime import timedelta
 
 from pipeline.newsroom.dashboard import Hub
-from pipeline.store import EventRow, Store, UpdateRow, Writes
-from schemas.messages import EventUpdate
-from tests.support.stories import FLOOD, QUAKE
-
-
-def outbox_writes(updates: list[EventUpdate]) -> Writes:
-    writes = Writes()
-    for u in updates:
-        writes.events[u.event_id] = EventRow.of(u, u.emitted_at)
-        writes.updates.append(UpdateRow.of(u, u.emitted_at, published=True))
-    return writes
+from pipeline.store import Store
+from tests.support.stories import FLOOD, QUAKE, outbox_writes
 
 
 def messages(queue: asyncio.Queue[bytes | None]) -> list[tuple[str, dict]]:

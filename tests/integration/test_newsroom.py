@@ -11,10 +11,6 @@ second time (nothing may change: no new card, no timeline entry, no webhook POST
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,13 +22,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.feeds import bundled_feed
-from pipeline.kafka.broker import free_port, port_open
+from pipeline.kafka.broker import free_port
 from pipeline.newsroom.webhook import WebhookOutbox
-from pipeline.runtime.spawn import settings_env
 from pipeline.settings import Settings
 from pipeline.store.store import Store
 from schemas.tables import articles
-from tests.support.paths import OUTPUT, ROOT
+from tests.support.dashboard import CHROMIUM, LAUNCH_FLAGS, has_schema, spawn_dashboard, stop
+from tests.support.paths import OUTPUT
 from tests.support.receiver import Receiver, receiving
 from tests.support.workers import (
     consume_all,
@@ -51,14 +47,6 @@ COPIES = {a["id"]: a["wire_copy_of"] for a in FEED if "wire_copy_of" in a}
 FIRST = FEED[0]  # canicule-meteo-1: its event later gains a wire copy and another report
 NOT_JSON = b'{"id": "broken-1", "source": "x", "body": "unterminated'
 NO_BODY = json.dumps({"id": "no-body-1", "source": "wire.example"}).encode()
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAUNCH_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 MIN_INTERVAL_S = 1.5  # the per-event webhook rate limit of this run
 
 # What the page shows, read from its DOM.
@@ -85,35 +73,6 @@ def receiver() -> Iterator[Receiver]:
 
 
 # -- processes -----------------------------------------------------------------------------
-
-
-def spawn_dashboard(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **settings_env(settings), "WIREWATCH_LOG_FORMAT": "json"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "dashboard", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    wait_for(
-        lambda: port_open("127.0.0.1", port) or process.poll() is not None,
-        timeout=30,
-        message="the dashboard to listen",
-    )
-    assert process.poll() is None, log_path.read_text()
-    return process
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def get(url: str) -> bytes:
@@ -153,14 +112,6 @@ class Run:
     webhook_statuses: dict[str, str]
 
 
-def _has_schema(store: Store) -> bool:
-    try:
-        store.count(articles)
-        return True
-    except Exception:
-        return False
-
-
 def _page_settled(page: Any, expected_articles: int) -> list[dict[str, Any]] | None:
     shown = page.evaluate(READ_PAGE)
     return shown if sum(e["articleCount"] for e in shown) == expected_articles else None
@@ -193,7 +144,7 @@ def run(
     dashboard = fresh = None
     try:
         produce(settings, [])  # creates the topics, so the dashboard can start following
-        wait_for(lambda: _has_schema(store), timeout=60, message="the schema", worker=worker)
+        wait_for(lambda: has_schema(store), timeout=60, message="the schema", worker=worker)
         dash_port = free_port()
         dashboard = spawn_dashboard(settings, dash_port, dashboard_log)
         with sync_playwright() as playwright:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pipeline.events.tracker import EventState, record
+from pipeline.store import EventRow, UpdateRow, Writes
 from schemas.article import Article
 from schemas.messages import EventUpdate
 
@@ -52,3 +53,11 @@ QUAKE = story(
     (article("q4", "agency", 12), None),
 )
 FLOOD = story("ev-flood", (article("f1", "tv", 3, "Flood warning"), None))
+
+
+def outbox_writes(updates: list[EventUpdate]) -> Writes:
+    writes = Writes()
+    for u in updates:
+        writes.events[u.event_id] = EventRow.of(u, u.emitted_at)
+        writes.updates.append(UpdateRow.of(u, u.emitted_at, published=True))
+    return writes

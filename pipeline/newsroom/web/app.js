@@ -4,6 +4,7 @@
 "use strict";
 
 const TIMELINE_SHOWN = 6;
+const CHIPS_SHOWN = 12; // source chips before "+ N more"
 const HOT_MS = 10 * 60 * 1000; // an event changed this recently is marked hot
 
 const events = new Map(); // event_id -> the event's view, as the server sent it
@@ -29,12 +30,27 @@ function el(tag, attrs = {}, ...children) {
 
 // -- time ------------------------------------------------------------------------------
 
+// Today: the time alone. Another day: its date too, and the zone, since the zone decides
+// the day; the year when it is not this one.
 function clockTime(iso) {
   const d = new Date(iso);
-  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
   const today = new Date();
-  if (d.toDateString() === today.toDateString()) return time;
-  return d.toLocaleDateString([], { day: "numeric", month: "short" }) + " " + time;
+  const clock = { hour: "2-digit", minute: "2-digit", hour12: false };
+  if (d.toDateString() === today.toDateString()) return d.toLocaleTimeString([], clock);
+  const options = { ...clock, day: "numeric", month: "short", timeZoneName: "short" };
+  if (d.getFullYear() !== today.getFullYear()) options.year = "numeric";
+  return d.toLocaleString([], options);
+}
+
+// Only an absolute http(s) URL becomes a link (the server drops the others too).
+function safeHref(url) {
+  if (typeof url !== "string") return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
 }
 
 function ago(iso) {
@@ -65,8 +81,9 @@ function articleLine(article, cls) {
   const title = article.title
     ? article.title
     : el("span", { class: "untitled", title: "no title; article " + article.id }, article.lead || article.id);
-  const link = article.url
-    ? el("a", { href: article.url, target: "_blank", rel: "noopener noreferrer" }, title)
+  const href = safeHref(article.url);
+  const link = href
+    ? el("a", { href, target: "_blank", rel: "noopener noreferrer" }, title)
     : el("span", {}, title);
   return el("li", { class: cls, "data-article-id": article.id },
     el("span", { class: "src" }, article.source),
@@ -99,8 +116,13 @@ const KIND_TEXT = {
 };
 
 function timelineItem(entry, fresh) {
+  const at = timeEl(entry.at, "at");
+  at.title = "processed " + new Date(entry.at).toLocaleString();
+  const pub = entry.published_at ? timeEl(entry.published_at, "pub") : null;
+  if (pub) pub.title = "published " + new Date(entry.published_at).toLocaleString();
   return el("li", { class: `tl kind-${entry.kind}` + (fresh ? " new" : ""), "data-update-id": entry.update_id },
-    timeEl(entry.at, "at"),
+    at,
+    pub ? el("span", { class: "published" }, "pub ", pub) : null,
     el("span", { class: "what" }, KIND_TEXT[entry.kind] || entry.kind, " ",
        el("b", {}, entry.source)),
     el("span", { class: "item" }, entry.title || entry.lead || entry.article_id),
@@ -135,8 +157,7 @@ function card(ev, previous, kind) {
         el("span", { class: "count" }, el("b", { "data-role": "copy-count" }, ev.duplicate_count), " copies"),
         el("span", { class: "activity" }, "updated ", timeEl(ev.last_activity, "rel", true)),
         el("span", { class: "activity" }, "first seen ", timeEl(ev.first_seen, "first-seen")))),
-    el("ul", { class: "sources", "aria-label": "sources, in the order they joined" },
-      ev.sources.map((s) => sourceChip(s, previous && !knownSources.has(s.source)))),
+    sourceChips(ev, knownSources, previous !== null && previous !== undefined),
     el("div", { class: "body" },
       el("section", { class: "stories" },
         el("h3", {}, "Stories"),
@@ -150,6 +171,31 @@ function card(ev, previous, kind) {
   return node;
 }
 
+function sourceChips(ev, knownSources, isUpdate) {
+  // Past CHIPS_SHOWN, chips fold behind "+ N more"; one that just joined stays in sight.
+  const list = el("ul", { class: "sources", "aria-label": "sources, in the order they joined" });
+  let folded = 0;
+  ev.sources.forEach((s, i) => {
+    const isNew = isUpdate && !knownSources.has(s.source);
+    const chip = sourceChip(s, isNew);
+    if (i >= CHIPS_SHOWN && !isNew) { chip.classList.add("extra"); folded += 1; }
+    list.append(chip);
+  });
+  if (folded) {
+    list.append(el("li", { class: "more-chip" },
+      el("button", { class: "more-sources", type: "button", "data-folded": String(folded),
+                     onclick: (e) => unfold(list, !list.classList.contains("all")) },
+         `+ ${folded} more`)));
+  }
+  return list;
+}
+
+function unfold(list, open) {
+  list.classList.toggle("all", open);
+  const button = list.querySelector(".more-sources");
+  if (button) button.textContent = open ? "fewer" : `+ ${button.dataset.folded} more`;
+}
+
 function keepOpenState(oldNode, newNode) {
   if (!oldNode) return;
   const open = new Set([...oldNode.querySelectorAll("details[open]")]
@@ -158,11 +204,14 @@ function keepOpenState(oldNode, newNode) {
     if (open.has(d.closest("[data-article-id]")?.dataset.articleId)) d.open = true;
   });
   if (oldNode.querySelector(".timeline.all")) newNode.querySelector(".timeline")?.classList.add("all");
+  if (oldNode.querySelector(".sources.all")) unfold(newNode.querySelector(".sources"), true);
 }
 
+// The one event order (pipeline/store/order.py): the server's order_key, compared as
+// plain strings, so the page agrees with /api/events and `wirewatch events`.
 function ordered() {
   return [...events.values()].sort((a, b) =>
-    (b.last_activity || "").localeCompare(a.last_activity || "") || a.event_id.localeCompare(b.event_id));
+    a.order_key < b.order_key ? -1 : a.order_key > b.order_key ? 1 : 0);
 }
 
 function place(node) {
@@ -215,20 +264,31 @@ function refreshSummary() {
 
 // -- filter, status, clock -------------------------------------------------------------
 
+// What the filter looks in: the headline, and the title (or lead) and source of every
+// article, copies included.
+function searchText(ev) {
+  const parts = [ev.headline, ...ev.sources.map((s) => s.source)];
+  for (const story of ev.stories) {
+    for (const a of [story, ...story.copies]) parts.push(a.title || a.lead || "", a.source);
+  }
+  return parts.join("\n").toLowerCase();
+}
+
 function applyFilter(node) {
   const q = $("filter").value.trim().toLowerCase();
   if (!q) { node.hidden = false; return; }
   const ev = events.get(node.dataset.eventId);
-  const text = [ev.headline, ...ev.sources.map((s) => s.source)].join(" ").toLowerCase();
-  node.hidden = !text.includes(q);
+  node.hidden = !searchText(ev).includes(q);
 }
 
-function setStatus(kind, text, detail) {
+function setStatus(kind, text, detail, banner = null) {
   const status = $("status");
   status.className = "status " + kind;
   status.title = detail || text;
   $("status-text").textContent = text;
   document.body.dataset.status = kind;
+  $("banner").hidden = !banner;
+  $("banner").textContent = banner || "";
 }
 
 function tick() {
@@ -260,12 +320,18 @@ function connect() {
   });
   stream.addEventListener("status", (msg) => showServerStatus(JSON.parse(msg.data)));
   stream.onerror = () => setStatus("offline", "dashboard unreachable", "the page lost its " +
-    "connection to the dashboard server; retrying");
+    "connection to the dashboard server; retrying",
+    "The page lost its connection to the dashboard server; it reconnects by itself.");
 }
 
 function showServerStatus(status) {
-  if (status.live) setStatus("live", "live", status.detail);
-  else setStatus("connecting", "not live: Kafka unreachable", status.detail);
+  // Not live: amber, with the server's reason; the page keeps the store's picture and
+  // the server sends a fresh snapshot once it follows the topic again.
+  if (status.live) { setStatus("live", "live", status.detail); return; }
+  const since = clockTime(status.since);
+  setStatus("stale", `not live since ${since}`, status.detail,
+            `Not live since ${since}: ${status.detail}. The page shows the store's state ` +
+            "and catches up by itself once the dashboard follows the topic again.");
 }
 
 document.addEventListener("DOMContentLoaded", () => {
