@@ -92,20 +92,36 @@ def run(log_level: str, **overrides: Any) -> None:
 @main.command()
 @click.option("--port", type=int, help=f"port to listen on {_d('broker_port')}")
 @click.option("--host", help=f"address to listen on {_d('broker_host')}")
-def broker(port: int | None, host: str | None) -> None:
-    """Run the embedded broker alone, in the foreground (memory only)."""
+@click.option(
+    "--stop",
+    is_flag=True,
+    help="stop the embedded broker that `wirewatch run` started on this port, and exit",
+)
+def broker(port: int | None, host: str | None, stop: bool) -> None:
+    """Run the embedded broker alone, in the foreground (memory only); or, with --stop,
+    stop the one `wirewatch run` left running."""
     from pipeline.kafka.broker import EmbeddedBroker
 
     settings = load_settings(broker_port=port, broker_host=host)
-    stop = threading.Event()
+    if stop:
+        from pipeline.kafka.detached import DetachedBroker
+
+        stopped = DetachedBroker(settings).stop_if_unused()
+        where = f"{settings.broker_host}:{settings.broker_port}"
+        if stopped is None:
+            click.echo(f"no embedded broker recorded on {where}")
+        else:
+            click.echo(f"embedded broker on {where} stopped (pid {stopped.pid})")
+        return
+    stop_event = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *_: stop_event.set())
     with EmbeddedBroker(settings.broker_host, settings.broker_port) as embedded:
         click.echo(
             f"embedded broker listening on {embedded.bootstrap_servers} (memory only; "
             f"log {embedded.log_path}); Ctrl-C stops it"
         )
-        while not stop.wait(0.5):
+        while not stop_event.wait(0.5):
             if not embedded.running:
                 raise click.ClickException(f"the broker exited; see {embedded.log_path}")
     click.echo("broker stopped")

@@ -1,16 +1,16 @@
-"""`wirewatch run`: the embedded broker when none is configured, the topics, the store
-schema, then the faust worker until SIGINT or SIGTERM."""
+"""`wirewatch run`: the embedded broker when none is configured (a detached process that
+outlives the worker, see pipeline/kafka/detached.py), the topics, the store schema, then
+the faust worker until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Sequence
-from functools import partial
 
 import faust
 
-from pipeline.kafka.broker import EmbeddedBroker
+from pipeline.kafka.detached import DetachedBroker
 from pipeline.kafka.topics import ensure_topics
 from pipeline.kafka.watch import TopicWatch
 from pipeline.logs import logging_config
@@ -28,21 +28,17 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
     limit_blas_threads()
     broker = None
     if settings.embedded_broker:
-        broker = EmbeddedBroker(settings.broker_host, settings.broker_port).start()
-        log.warning(
-            "embedded broker listening on %s (memory only; log: %s)",
-            broker.bootstrap_servers,
-            broker.log_path,
-        )
-        settings = settings.model_copy(update={"bootstrap_servers": broker.bootstrap_servers})
+        broker = DetachedBroker(settings).acquire()
+        settings = settings.model_copy(update={"bootstrap_servers": broker.servers})
+    clean = False
     try:
         ensure_topics(settings)
         store = Store(settings.database)
         wait_for_store(store)
         watch = TopicWatch(
             settings,
-            on_lost=partial(restart_on_lost_topics, broker),
-            broker_alive=(lambda: broker.running) if broker is not None else None,
+            on_lost=restart_on_lost_topics,
+            broker_alive=broker.alive if broker is not None else None,
         )
         app, _ = create_app(settings, store, agents=agents, topic_watch=watch)
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -56,7 +52,12 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
         # log call: every debug line of faust and aiokafka then builds a record, on the
         # hot path (issue 7). The chosen log level alone decides.
         worker.spinner = None
-        worker.execute_from_commandline()
+        try:
+            worker.execute_from_commandline()
+        except SystemExit as exc:  # faust exits with the worker's code once it stopped
+            clean = not exc.code
+            raise
+        clean = True
     finally:
         if broker is not None:
-            broker.stop()
+            broker.release(clean=clean)
