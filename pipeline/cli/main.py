@@ -133,19 +133,46 @@ def broker(port: int | None, host: str | None, stop: bool) -> None:
 @click.option("--topic", "topic_articles", help=f"input topic {_d('topic_articles')}")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
-    """Produce a JSON Lines feed (or - for stdin) onto the input topic."""
+    """Produce a JSON Lines feed (or - for stdin) onto the input topic. A line over the
+    message size limit is dead-lettered (reason message_too_large) and the rest is sent."""
     from pipeline.kafka.ingest import ingest as produce
 
     if feed != "-" and not Path(feed).exists():
         raise click.BadParameter(f"no such file: {feed}", param_hint="FEED")
     report = produce(load_settings(**overrides), feed, show_progress=not quiet)
+    for note in report.notes:
+        click.echo(note, err=True)
+    blanks = f"{report.blank} blank line" + ("s" if report.blank != 1 else "")
     click.echo(
         f"sent {report.sent} messages"
-        + (f", {report.failed} failed" if report.failed else "")
-        + (f", skipped {report.blank} blank lines" if report.blank else "")
+        + (f", dead-lettered {report.dead_lettered}" if report.dead_lettered else "")
+        + (f", skipped {blanks}" if report.blank else "")
+        + (f", {report.failed} not sent (see above)" if report.failed else "")
     )
     if report.failed:
         sys.exit(1)
+
+
+@main.command()
+@_opt_servers
+@click.option("--topic", "topic_dlq", help=f"dead-letter topic {_d('topic_dlq')}")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object per dead letter")
+@click.option("--follow", is_flag=True, help="keep reading as dead letters arrive")
+@click.option(
+    "--reason", "reasons", multiple=True, help="only this reason (repeatable), e.g. not_json"
+)
+def dlq(as_json: bool, follow: bool, reasons: tuple[str, ...], **overrides: Any) -> None:
+    """Read the dead-letter topic: time, reason, detail, article id, start of the original.
+    Without --follow it reads to the end and exits."""
+    from pipeline.cli.dlq import run_dlq
+
+    try:
+        code = run_dlq(
+            load_settings(**overrides), as_json_lines=as_json, follow=follow, reasons=set(reasons)
+        )
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
 
 
 @main.command()
