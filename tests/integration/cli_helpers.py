@@ -52,9 +52,13 @@ class Default:
 
     def run(self, what: str = "run") -> subprocess.Popen[bytes]:
         """`wirewatch run` in the background, its output in test-output/."""
+        return self.run_with(what)
+
+    def run_with(self, what: str, *args: str) -> subprocess.Popen[bytes]:
+        """`wirewatch run ARGS` in the background, its output in test-output/WHAT.log."""
         with open(self.log_path(what), "wb") as log:
             process = subprocess.Popen(
-                [*CLI, "run", "--web-port", str(free_port())],
+                [*CLI, "run", "--web-port", str(free_port()), *args],
                 env=self.env(),
                 cwd=ROOT,
                 stdout=log,
