@@ -178,15 +178,28 @@ def dlq(as_json: bool, follow: bool, reasons: tuple[str, ...], **overrides: Any)
 @main.command()
 @_opt_database
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
-@click.option("--limit", type=int, help="at most this many events, most recent first")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="at most this many events, most recent first [all]",
+)
 def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
-    """Print the event clusters in the store."""
+    """Print the event clusters in the store (which it never creates)."""
+    from sqlalchemy.exc import DBAPIError
+
     from pipeline.cli.present import print_events
+    from pipeline.errors import ConfigurationError
     from pipeline.store.store import Store
+    from pipeline.store.url import store_absent, unusable
 
     settings = load_settings(**overrides)
     store = Store(settings.database)
-    store.create_schema()
+    try:
+        absent = store.run(lambda: store_absent(settings.database, store.engine))
+    except DBAPIError as exc:
+        raise ConfigurationError(unusable(settings.database, exc)) from exc
+    if absent is not None:
+        raise ConfigurationError(absent)
     clusters = store.event_clusters(limit)
     if as_json:
         click.echo(json.dumps(clusters, ensure_ascii=False, indent=2))

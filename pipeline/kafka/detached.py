@@ -7,9 +7,10 @@ starts the broker detached (in a session of its own: neither a crash of the work
 Ctrl-C in its terminal reaches it) and records it in the state directory
 (`broker-<host>-<port>.json`); a later `run` on that port uses it again.
 
-Who stops it: the last `run` that uses it, on a clean stop (SIGINT, SIGTERM), when its
-consumer group has processed everything on the broker; otherwise the broker keeps
-running, and `wirewatch broker --stop` stops it once no worker uses it. Every run holds a
+Who stops it: the last `run` that uses it, when it stops (SIGINT, SIGTERM, an error; a
+killed one cannot), if its consumer group has processed everything on the broker;
+otherwise the broker keeps running, and `wirewatch broker --stop` stops it once no
+worker uses it. Every run holds a
 shared lock on `broker-<host>-<port>.users` while it uses the broker; the kernel drops
 it with the process, however it ends, so "the last one" needs no bookkeeping.
 """
@@ -129,14 +130,15 @@ class DetachedBroker:
         """False once the broker this run knows the process of has ended."""
         return self.record is None or process_alive(self.record.pid)
 
-    def release(self, *, clean: bool) -> None:
-        """On a clean stop, stop the broker when this run is the last to use it and
-        nothing on it waits to be processed; otherwise say that it keeps running."""
+    def release(self) -> None:
+        """When the run stops (not when it is killed: then this never runs), stop the
+        broker if this run is the last to use it and nothing on it waits to be
+        processed; otherwise say that it keeps running."""
         users, self._users = self._users, None
         if users is None:
             return
         try:
-            if not clean or self.record is None:
+            if self.record is None:
                 return
             try:
                 fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -9,23 +9,29 @@ import sys
 import time
 from typing import NoReturn
 
+from sqlalchemy.exc import DBAPIError
+
 from pipeline.backoff import backoff
 from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store.availability import looks_misconfigured
 from pipeline.store.store import Store
+from pipeline.store.url import unusable
 
 log = logging.getLogger("wirewatch")
 
 
 def wait_for_store(store: Store, max_wait_s: float = 300.0) -> None:
     """Create the schema, waiting (with backoff) for a database that is still starting or
-    away for a while; a refused login or a missing database is an error at once."""
+    away for a while; a refused login, a missing database or an error that is no outage
+    (a file that is not a database) is an error at once."""
     deadline = time.monotonic() + max_wait_s
     delays = backoff()
     while True:
         try:
             store.create_schema()
             return
+        except DBAPIError as exc:  # it answered, with an error that waiting cannot cure
+            raise ConfigurationError(unusable(store.url, exc)) from exc
         except StoreUnavailable as exc:
             if looks_misconfigured(str(exc)):
                 raise ConfigurationError(f"cannot use the database: {exc}") from exc

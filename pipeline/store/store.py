@@ -19,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store.availability import is_unavailable
+from pipeline.store.url import url_problem
 from pipeline.text import HEADLINE_CHARS, first_sentence
 from schemas.tables import (
     alerts,
@@ -75,6 +76,9 @@ class Outbox:
 
 def connect(url: str) -> Engine:
     """An engine for the URL, with a readable error when the URL cannot work."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigurationError(problem)
     try:
         if url.startswith("sqlite"):
             in_memory = url in ("sqlite://", "sqlite:///:memory:")

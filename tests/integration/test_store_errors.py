@@ -91,3 +91,11 @@ def test_demo_shows_the_store_url_without_its_password(
     assert out.returncode == 0, out.stdout + out.stderr
     assert "s3cret-pw" not in out.stdout + out.stderr
     assert url.render_as_string(hide_password=True) in out.stdout.replace("\n", "")
+
+
+def test_a_file_that_is_no_database_is_one_line_at_once(default: Default, tmp_path: Path) -> None:
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("shopping list: milk, eggs\n" * 100)
+    for command in ("events", "run"):
+        line = one_error_line(default.command(command, "--database-url", f"sqlite:///{garbage}"))
+        assert str(garbage) in line and "not a database" in line
