@@ -4,6 +4,8 @@ SQLite store."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -85,9 +87,7 @@ class Default:
                 process.kill()
                 process.wait(10)
         self.command("broker", "--stop", timeout=30)
-        if port_open("127.0.0.1", self.broker_port):  # an old build without --stop
-            out = subprocess.run(
-                ["fuser", "-n", "tcp", str(self.broker_port)], capture_output=True, text=True
-            )
-            for pid in out.stdout.split():
-                os.kill(int(pid), signal.SIGKILL)
+        record = self.tmp / "state" / f"broker-127.0.0.1-{self.broker_port}.json"
+        if record.exists():  # --stop failed: do not leave a broker behind
+            with contextlib.suppress(ProcessLookupError, ValueError, KeyError):
+                os.kill(json.loads(record.read_text())["pid"], signal.SIGKILL)
