@@ -49,7 +49,7 @@ def test_a_killed_worker_loses_nothing_that_ingest_acknowledged(
     sent = default.command("ingest", "--quiet", str(feed))
     assert sent.returncode == 0, sent.stderr
     assert f"sent {COUNT} messages" in sent.stdout
-    wait_for(lambda: stored(store) >= 1, 120, 0.02, "the first articles stored")
+    wait_for(lambda: stored(store) >= 100, 120, 0.02, "100 articles stored")
     first.kill()  # kill -9, mid-stream
     first.wait(10)
     at_kill = stored(store)
