@@ -34,7 +34,7 @@ from kafka.errors import KafkaError
 
 from pipeline.errors import BrokerError
 from pipeline.kafka.broker import EmbeddedBroker, port_open
-from pipeline.kafka.topics import topic_spec
+from pipeline.kafka.topics import TopicRole, topic_spec
 from pipeline.settings import Settings
 
 log = logging.getLogger("wirewatch")
@@ -237,7 +237,9 @@ def stop_recorded(path: Path, timeout_s: float = 10.0) -> BrokerRecord | None:
 def unprocessed(settings: Settings) -> int:
     """Messages on the topics the workers consume beyond their group's committed offsets;
     -1 when the broker cannot tell (then nothing is assumed processed)."""
-    roles = ["articles", "deduped", "embedded"] + (["alerts"] if settings.webhook_url else [])
+    roles: list[TopicRole] = ["articles", "deduped", "embedded"]
+    if settings.webhook_url is not None:
+        roles.append("alerts")  # the webhook agent consumes it
     try:
         consumer = KafkaConsumer(
             bootstrap_servers=[f"{settings.broker_host}:{settings.broker_port}"],
@@ -250,7 +252,7 @@ def unprocessed(settings: Settings) -> int:
     try:
         total = 0
         for role in roles:
-            name = topic_spec(settings, role).name  # type: ignore[arg-type]
+            name = topic_spec(settings, role).name
             parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
             ends = consumer.end_offsets(parts) if parts else {}
             for part in parts:
