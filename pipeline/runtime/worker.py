@@ -32,7 +32,7 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
     configure(settings.log_format, loglevel)
     store = Store(settings.database)  # a URL that can never work fails here, at once
     check_port_free(settings.web_host, settings.web_port, "web port", "--web-port")
-    broker = None
+    broker = watch = None
     if settings.embedded_broker:
         broker = DetachedBroker(settings).acquire()
         settings = settings.model_copy(update={"bootstrap_servers": broker.servers})
@@ -57,6 +57,8 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
         worker.spinner = None
         worker.execute_from_commandline()
     finally:  # not reached when the process is killed: the broker then stays, as it must
+        if watch is not None:
+            watch.close()  # its client would complain of a broker stopped under it
         if broker is not None:
             broker.release()
 

@@ -43,6 +43,7 @@ def test_the_worker_starts_quietly_with_the_bundled_model(default: Default) -> N
     assert [m for m, n in messages.items() if n > 1] == []
     assert not [line for line in lines if "it/s]" in line or "mode.redirect" in line]
     assert not [line for line in lines if "level=info logger=faust.transport" in line]
+    assert not [line for line in lines if "level=error" in line]  # a clean start and stop
 
 
 def test_a_web_port_in_use_is_one_clear_error_line(default: Default) -> None:
