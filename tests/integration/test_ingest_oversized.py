@@ -5,17 +5,25 @@ message size limit is dead-lettered with its line number, the rest is sent), and
 from __future__ import annotations
 
 import json
+import select
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from pipeline.feeds import SyntheticFeed
+from pipeline.kafka.topics import ensure_topics
 from pipeline.store.store import Store
-from tests.conftest import wait_for
-from tests.integration.cli_helpers import Default
+from schemas.messages import DeadLetter
+from tests.conftest import ROOT, produce, unique_settings, wait_for
+from tests.integration.cli_helpers import CLI, Default
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -69,3 +77,36 @@ def _stored(store: Store) -> int:
         return store.count_articles()
     except Exception:  # no schema yet
         return 0
+
+
+def test_dlq_follow_prints_dead_letters_as_they_arrive(kafka_servers: str, tmp_path: Path) -> None:
+    settings = unique_settings(kafka_servers, f"sqlite:///{tmp_path / 'unused.db'}")
+    ensure_topics(settings)
+    before = DeadLetter.of(b"{", "not_json", "first", topic="articles", received_at=NOW)
+    produce(settings, [before.model_dump_json().encode()], topic=settings.topic_dlq)
+    follow = ["--follow", "--json", "--topic", settings.topic_dlq, "--reason", "empty_body"]
+    reader = subprocess.Popen(
+        [*CLI, "dlq", "--bootstrap-servers", kafka_servers, *follow],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        later = DeadLetter.of(
+            b'{"id": "later-1", "source": "s", "body": ""}',
+            "empty_body",
+            "body is empty",
+            topic="articles",
+            received_at=NOW,
+        )
+        time.sleep(2)  # the reader is at the end of the topic, following it
+        produce(settings, [later.model_dump_json().encode()], topic=settings.topic_dlq)
+        assert reader.stdout is not None
+        ready, _, _ = select.select([reader.stdout], [], [], 60)
+        assert ready, "nothing printed within 60 s"
+        record = json.loads(reader.stdout.readline())
+        assert record["reason"] == "empty_body" and record["article_id"] == "later-1"
+    finally:
+        reader.send_signal(signal.SIGINT)
+        code = reader.wait(20)
+    assert code == 0  # Ctrl-C ends --follow quietly
