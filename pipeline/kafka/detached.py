@@ -95,7 +95,6 @@ class DetachedBroker:
         self._start_lock_path = self.state / f"{stem}.lock"
         self._users_path = self.state / f"{stem}.users"
         self.record: BrokerRecord | None = None  # None: a broker someone else runs
-        self.started = False
         self._users: IO[bytes] | None = None
 
     @property
@@ -140,14 +139,16 @@ class DetachedBroker:
         try:
             if self.record is None:
                 return
-            try:
-                fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                log.warning(
-                    "the embedded broker on %s keeps running for the other workers", self.servers
-                )
-                return
+            # The start lock first, as in `acquire`: a run starting meanwhile waits.
             with self._start_lock():
+                try:
+                    fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    log.warning(
+                        "the embedded broker on %s keeps running for the other workers",
+                        self.servers,
+                    )
+                    return
                 waiting = unprocessed(self.settings)
                 if waiting != 0:
                     log.warning(
@@ -170,7 +171,7 @@ class DetachedBroker:
         if not self.record_path.exists():
             return None
         self.state.mkdir(parents=True, exist_ok=True)
-        with open(self._users_path, "ab") as users, self._start_lock():
+        with self._start_lock(), open(self._users_path, "ab") as users:
             try:
                 fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -188,7 +189,6 @@ class DetachedBroker:
         tmp = self.record_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self.record)))
         tmp.replace(self.record_path)
-        self.started = True
         log.warning(
             "embedded broker started on %s (pid %d; memory only; it outlives this worker, "
             "see `wirewatch broker --stop`; log %s)",
