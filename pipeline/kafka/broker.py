@@ -89,9 +89,9 @@ class EmbeddedBroker:
         if port_open(self.host, self.port):
             raise BrokerError(
                 f"something already listens on {self.bootstrap_servers}: another "
-                "`wirewatch run` or `wirewatch broker`? Use it with "
-                f"WIREWATCH_BOOTSTRAP_SERVERS={self.bootstrap_servers}, or pick another "
-                "port with --broker-port."
+                "`wirewatch broker`, or the one a `wirewatch run` started (`wirewatch run` "
+                "uses it as it is; `wirewatch broker --stop` stops it)? Or pick another "
+                "port with --port."
             )
         url = f"tcp://{self.host}:{self.port}"
         with open(self.log_path, "ab") as log:
