@@ -62,6 +62,26 @@ def formatter(log_format: LogFormat) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else LogfmtFormatter()
 
 
+# Libraries that narrate their internals at info (every connection attempt, every
+# service starting, every model file loaded): their warnings only, unless at debug.
+# `faust.worker` stays: its "Ready" line says the worker is up (and its "Starting...").
+_CHATTY = (
+    "kafka",
+    "aiokafka",
+    "mode",
+    "faust.app",
+    "faust.agents",
+    "faust.assignor",
+    "faust.sensors",
+    "faust.tables",
+    "faust.transport",
+    "faust.web",
+    "sentence_transformers",
+    "transformers",
+    "huggingface_hub",
+)
+
+
 def logging_config(log_format: LogFormat, level: str = "info") -> dict[str, Any]:
     """A logging.config.dictConfig for the whole process (faust's worker takes it too)."""
     formatter_class = JsonFormatter if log_format == "json" else LogfmtFormatter
@@ -77,8 +97,7 @@ def logging_config(log_format: LogFormat, level: str = "info") -> dict[str, Any]
             }
         },
         "root": {"level": level.upper(), "handlers": ["default"]},
-        # The Kafka clients narrate every connection attempt at info: keep their warnings.
-        "loggers": {name: {"level": "WARNING"} for name in ("kafka", "aiokafka")},
+        "loggers": {name: {"level": "WARNING"} for name in _CHATTY} if level != "debug" else {},
     }
 
 

@@ -6,6 +6,8 @@ pipeline on one machine (embedded broker, SQLite file, bundled model).
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +46,10 @@ class Settings(BaseSettings):
     # Recovery from a broker that lost its topics (the embedded broker is memory-only):
     # seconds between two looks at the topics; 0 turns the watch off.
     topic_watch_s: float = Field(2.0, ge=0)
+    # Where `wirewatch run` records the embedded broker it started, so that the next run
+    # finds it again (pipeline/kafka/detached.py); unset: $XDG_RUNTIME_DIR/wirewatch, or
+    # wirewatch-<uid> in the temporary directory.
+    state_dir: Path | None = None
 
     # -- store (pipeline/store) ------------------------------------------------------------
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
@@ -131,6 +137,15 @@ class Settings(BaseSettings):
     @property
     def kafka_servers(self) -> str:
         return self.bootstrap_servers or f"{self.broker_host}:{self.broker_port}"
+
+    @property
+    def state_path(self) -> Path:
+        if self.state_dir is not None:
+            return self.state_dir
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        if runtime:
+            return Path(runtime) / "wirewatch"
+        return Path(tempfile.gettempdir()) / f"wirewatch-{os.getuid()}"
 
     @property
     def topic_deduped(self) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 from datetime import datetime
 from typing import ClassVar, Literal
 
@@ -148,3 +150,23 @@ class DeadLetter(BaseModel):
 
     def original_bytes(self) -> bytes:
         return base64.b64decode(self.original)
+
+    def article_id(self) -> str | None:
+        """The id of the article the original was meant to be, where one can be read
+        (also from the start of a truncated or otherwise broken original)."""
+        raw = self.original_bytes()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            found = _ID.search(raw[:65536])
+            return found.group(1).decode(errors="replace") if found else None
+        value = data.get("id") if isinstance(data, dict) else None
+        return value if isinstance(value, str) else None
+
+    def head(self, chars: int = 100) -> str:
+        """The first characters of the original, printable (controls escaped)."""
+        text = self.original_bytes()[: chars * 4].decode(errors="replace")[:chars]
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+_ID = re.compile(rb'"id"\s*:\s*"((?:[^"\\]|\\.){1,512})"')

@@ -15,6 +15,7 @@ from pipeline.feeds import bundled_feed, feed_ids
 from pipeline.kafka import ingest
 from pipeline.runtime.stack import LocalStack
 from pipeline.settings import Settings
+from pipeline.store.url import masked
 
 
 def run_demo(settings: Settings, feed: Path | None = None, timeout_s: float = 300.0) -> int:
@@ -24,7 +25,7 @@ def run_demo(settings: Settings, feed: Path | None = None, timeout_s: float = 30
     with LocalStack(settings, log_dir, private=False, name="wirewatch-demo") as stack:
         console.print(
             f"[bold]embedded broker[/bold] on {stack.settings.kafka_servers}; "
-            f"store {settings.database}; model {settings.model}"
+            f"store {masked(settings.database)}; model {settings.model}"
         )
         console.print(
             f"[bold]worker[/bold] started (pid {stack.workers[0].pid}, log {stack.worker_log(0)})"

@@ -92,20 +92,36 @@ def run(log_level: str, **overrides: Any) -> None:
 @main.command()
 @click.option("--port", type=int, help=f"port to listen on {_d('broker_port')}")
 @click.option("--host", help=f"address to listen on {_d('broker_host')}")
-def broker(port: int | None, host: str | None) -> None:
-    """Run the embedded broker alone, in the foreground (memory only)."""
+@click.option(
+    "--stop",
+    is_flag=True,
+    help="stop the embedded broker that `wirewatch run` started on this port, and exit",
+)
+def broker(port: int | None, host: str | None, stop: bool) -> None:
+    """Run the embedded broker alone, in the foreground (memory only); or, with --stop,
+    stop the one `wirewatch run` left running."""
     from pipeline.kafka.broker import EmbeddedBroker
 
     settings = load_settings(broker_port=port, broker_host=host)
-    stop = threading.Event()
+    if stop:
+        from pipeline.kafka.detached import DetachedBroker
+
+        stopped = DetachedBroker(settings).stop_if_unused()
+        where = f"{settings.broker_host}:{settings.broker_port}"
+        if stopped is None:
+            click.echo(f"no embedded broker recorded on {where}")
+        else:
+            click.echo(f"embedded broker on {where} stopped (pid {stopped.pid})")
+        return
+    stop_event = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *_: stop_event.set())
     with EmbeddedBroker(settings.broker_host, settings.broker_port) as embedded:
         click.echo(
             f"embedded broker listening on {embedded.bootstrap_servers} (memory only; "
             f"log {embedded.log_path}); Ctrl-C stops it"
         )
-        while not stop.wait(0.5):
+        while not stop_event.wait(0.5):
             if not embedded.running:
                 raise click.ClickException(f"the broker exited; see {embedded.log_path}")
     click.echo("broker stopped")
@@ -117,33 +133,73 @@ def broker(port: int | None, host: str | None) -> None:
 @click.option("--topic", "topic_articles", help=f"input topic {_d('topic_articles')}")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
-    """Produce a JSON Lines feed (or - for stdin) onto the input topic."""
+    """Produce a JSON Lines feed (or - for stdin) onto the input topic. A line over the
+    message size limit is dead-lettered (reason message_too_large) and the rest is sent."""
     from pipeline.kafka.ingest import ingest as produce
 
     if feed != "-" and not Path(feed).exists():
         raise click.BadParameter(f"no such file: {feed}", param_hint="FEED")
     report = produce(load_settings(**overrides), feed, show_progress=not quiet)
+    for note in report.notes:
+        click.echo(note, err=True)
+    blanks = f"{report.blank} blank line" + ("s" if report.blank != 1 else "")
     click.echo(
         f"sent {report.sent} messages"
-        + (f", {report.failed} failed" if report.failed else "")
-        + (f", skipped {report.blank} blank lines" if report.blank else "")
+        + (f", dead-lettered {report.dead_lettered}" if report.dead_lettered else "")
+        + (f", skipped {blanks}" if report.blank else "")
+        + (f", {report.failed} not sent (see above)" if report.failed else "")
     )
     if report.failed:
         sys.exit(1)
 
 
 @main.command()
+@_opt_servers
+@click.option("--topic", "topic_dlq", help=f"dead-letter topic {_d('topic_dlq')}")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object per dead letter")
+@click.option("--follow", is_flag=True, help="keep reading as dead letters arrive")
+@click.option(
+    "--reason", "reasons", multiple=True, help="only this reason (repeatable), e.g. not_json"
+)
+def dlq(as_json: bool, follow: bool, reasons: tuple[str, ...], **overrides: Any) -> None:
+    """Read the dead-letter topic: time, reason, detail, article id, start of the original.
+    Without --follow it reads to the end and exits."""
+    from pipeline.cli.dlq import run_dlq
+
+    try:
+        code = run_dlq(
+            load_settings(**overrides), as_json_lines=as_json, follow=follow, reasons=set(reasons)
+        )
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
+
+
+@main.command()
 @_opt_database
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
-@click.option("--limit", type=int, help="at most this many events, most recent first")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="at most this many events, most recent first [all]",
+)
 def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
-    """Print the event clusters in the store."""
+    """Print the event clusters in the store (which it never creates)."""
+    from sqlalchemy.exc import DBAPIError
+
     from pipeline.cli.present import print_events
+    from pipeline.errors import ConfigurationError
     from pipeline.store.store import Store
+    from pipeline.store.url import store_absent, unusable
 
     settings = load_settings(**overrides)
     store = Store(settings.database)
-    store.create_schema()
+    try:
+        absent = store.run(lambda: store_absent(settings.database, store.engine))
+    except DBAPIError as exc:
+        raise ConfigurationError(unusable(settings.database, exc)) from exc
+    if absent is not None:
+        raise ConfigurationError(absent)
     clusters = store.event_clusters(limit)
     if as_json:
         click.echo(json.dumps(clusters, ensure_ascii=False, indent=2))

@@ -143,7 +143,9 @@ def _load_json(text: str) -> Any:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InvalidArticle(
-            "not_json", f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            # Some messages end in "at" ("Unterminated string starting at"): no "at at".
+            "not_json",
+            f"{exc.msg} (line {exc.lineno}, column {exc.colno})",
         ) from None
     except _NotJsonConstant as exc:
         raise InvalidArticle("not_json", str(exc)) from None

@@ -1,12 +1,17 @@
-"""Kafka: the embedded Tansu broker, the one table of wirewatch's topics and their
-creation, the watch that notices a broker which lost them, and `wirewatch ingest`."""
+"""Kafka: the embedded Tansu broker (and, detached, the one `wirewatch run` shares and
+outlives), the one table of wirewatch's topics and their creation, the watch that
+notices a broker which lost them, `wirewatch ingest`, and the dead-letter reader."""
 
 from pipeline.kafka.broker import EmbeddedBroker, free_port, port_open
+from pipeline.kafka.deadletters import DeadLetterRecord, read_dead_letters
+from pipeline.kafka.detached import DetachedBroker
 from pipeline.kafka.ingest import IngestReport, ingest
 from pipeline.kafka.topics import TopicSpec, ensure_topics, topic_specs
 from pipeline.kafka.watch import TopicWatch
 
 __all__ = [
+    "DeadLetterRecord",
+    "DetachedBroker",
     "EmbeddedBroker",
     "IngestReport",
     "TopicSpec",
@@ -15,5 +20,6 @@ __all__ = [
     "free_port",
     "ingest",
     "port_open",
+    "read_dead_letters",
     "topic_specs",
 ]

@@ -57,10 +57,18 @@ class EmbeddedBroker:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 9092, log_path: Path | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 9092,
+        log_path: Path | None = None,
+        *,
+        detached: bool = False,
     ) -> None:
         self.host = host
         self.port = port
+        # Detached: in a session of its own, and not stopped when this process dies (see
+        # pipeline/kafka/detached.py); otherwise it dies with this process.
+        self.detached = detached
         self.log_path = log_path or Path(tempfile.gettempdir()) / f"wirewatch-broker-{port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._process: subprocess.Popen[bytes] | None = None
@@ -81,9 +89,9 @@ class EmbeddedBroker:
         if port_open(self.host, self.port):
             raise BrokerError(
                 f"something already listens on {self.bootstrap_servers}: another "
-                "`wirewatch run` or `wirewatch broker`? Use it with "
-                f"WIREWATCH_BOOTSTRAP_SERVERS={self.bootstrap_servers}, or pick another "
-                "port with --broker-port."
+                "`wirewatch broker`, or the one a `wirewatch run` started (`wirewatch run` "
+                "uses it as it is; `wirewatch broker --stop` stops it)? Or pick another "
+                "port with --port."
             )
         url = f"tcp://{self.host}:{self.port}"
         with open(self.log_path, "ab") as log:
@@ -99,7 +107,8 @@ class EmbeddedBroker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                start_new_session=self.detached,
+                preexec_fn=None if self.detached else _die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -9,24 +9,29 @@ import sys
 import time
 from typing import NoReturn
 
+from sqlalchemy.exc import DBAPIError
+
 from pipeline.backoff import backoff
 from pipeline.errors import ConfigurationError, StoreUnavailable
-from pipeline.kafka.broker import EmbeddedBroker
 from pipeline.store.availability import looks_misconfigured
 from pipeline.store.store import Store
+from pipeline.store.url import unusable
 
 log = logging.getLogger("wirewatch")
 
 
 def wait_for_store(store: Store, max_wait_s: float = 300.0) -> None:
     """Create the schema, waiting (with backoff) for a database that is still starting or
-    away for a while; a refused login or a missing database is an error at once."""
+    away for a while; a refused login, a missing database or an error that is no outage
+    (a file that is not a database) is an error at once."""
     deadline = time.monotonic() + max_wait_s
     delays = backoff()
     while True:
         try:
             store.create_schema()
             return
+        except DBAPIError as exc:  # it answered, with an error that waiting cannot cure
+            raise ConfigurationError(unusable(store.url, exc)) from exc
         except StoreUnavailable as exc:
             if looks_misconfigured(str(exc)):
                 raise ConfigurationError(f"cannot use the database: {exc}") from exc
@@ -37,18 +42,17 @@ def wait_for_store(store: Store, max_wait_s: float = 300.0) -> None:
             time.sleep(delay)
 
 
-def restart_on_lost_topics(broker: EmbeddedBroker | None, lost: list[str]) -> None:
+def restart_on_lost_topics(lost: list[str]) -> None:
     """What the topic watch does when the broker lost wirewatch's topics: restart this
     process in place. Everything it still holds refers to the broker's previous life; the
     new process recreates the topics and rebuilds its state from the store, as after a
-    crash. The topics are not recreated here: produce requests still in flight from this
-    process would then land in them, half-written when the exec cuts the connection."""
+    crash (on the embedded default, a broker that died is started again by it). The
+    topics are not recreated here: produce requests still in flight from this process
+    would then land in them, half-written when the exec cuts the connection."""
     log.error(
         "the broker lost the topics %s (a memory-only broker restarted, or they were deleted)",
         ", ".join(lost),
     )
-    if broker is not None:
-        broker.stop()  # this process's own broker died or was reset: the new one starts it
     restart_process("restarting the worker")
 
 

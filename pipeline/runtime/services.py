@@ -92,9 +92,9 @@ class Services:
                 self.encoder = await self._load_encoder()
         return self.encoder
 
-    async def _load_encoder(self) -> Encoder:
-        log.info("loading the model %r", self.settings.model)
-        _, threads = lane_plan(self.settings)
+    async def _load_encoder(self, lane: int = 1) -> Encoder:
+        count, threads = lane_plan(self.settings)
+        log.info("loading the model %r (lane %d of %d)", self.settings.model, lane, count)
         encoder = await self.in_model(
             partial(
                 load_encoder,
@@ -111,7 +111,7 @@ class Services:
         async with self._encoder_lock:
             if not self.lanes:
                 count, _ = lane_plan(self.settings)
-                self.lanes = [first] + [await self._load_encoder() for _ in range(count - 1)]
+                self.lanes = [first] + [await self._load_encoder(n) for n in range(2, count + 1)]
                 self.lane_pool = ThreadPoolExecutor(count, thread_name_prefix="wirewatch-lane")
         return self.lanes
 

@@ -1,19 +1,21 @@
-"""`wirewatch run`: the embedded broker when none is configured, the topics, the store
-schema, then the faust worker until SIGINT or SIGTERM."""
+"""`wirewatch run`: the embedded broker when none is configured (a detached process that
+outlives the worker, see pipeline/kafka/detached.py), the topics, the store schema, then
+the faust worker until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Sequence
-from functools import partial
 
 import faust
 
-from pipeline.kafka.broker import EmbeddedBroker
+from pipeline.errors import ConfigurationError
+from pipeline.kafka.detached import DetachedBroker
 from pipeline.kafka.topics import ensure_topics
 from pipeline.kafka.watch import TopicWatch
-from pipeline.logs import logging_config
+from pipeline.logs import configure, logging_config
 from pipeline.runtime.app import Attach, create_app
 from pipeline.runtime.restart import restart_on_lost_topics, wait_for_store
 from pipeline.runtime.threads import limit_blas_threads
@@ -26,26 +28,23 @@ log = logging.getLogger("wirewatch")
 def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "info") -> None:
     """Run a worker with these agents attached until SIGINT or SIGTERM."""
     limit_blas_threads()
-    broker = None
+    quiet_model_loading()
+    configure(settings.log_format, loglevel)
+    store = Store(settings.database)  # a URL that can never work fails here, at once
+    check_port_free(settings.web_host, settings.web_port, "web port", "--web-port")
+    broker = watch = None
     if settings.embedded_broker:
-        broker = EmbeddedBroker(settings.broker_host, settings.broker_port).start()
-        log.warning(
-            "embedded broker listening on %s (memory only; log: %s)",
-            broker.bootstrap_servers,
-            broker.log_path,
-        )
-        settings = settings.model_copy(update={"bootstrap_servers": broker.bootstrap_servers})
+        broker = DetachedBroker(settings).acquire()
+        settings = settings.model_copy(update={"bootstrap_servers": broker.servers})
     try:
         ensure_topics(settings)
-        store = Store(settings.database)
         wait_for_store(store)
         watch = TopicWatch(
             settings,
-            on_lost=partial(restart_on_lost_topics, broker),
-            broker_alive=(lambda: broker.running) if broker is not None else None,
+            on_lost=restart_on_lost_topics,
+            broker_alive=broker.alive if broker is not None else None,
         )
         app, _ = create_app(settings, store, agents=agents, topic_watch=watch)
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         worker = faust.Worker(
             app,
             loglevel=loglevel,
@@ -57,6 +56,29 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
         # hot path (issue 7). The chosen log level alone decides.
         worker.spinner = None
         worker.execute_from_commandline()
-    finally:
+    finally:  # not reached when the process is killed: the broker then stays, as it must
+        if watch is not None:
+            watch.close()  # its client would complain of a broker stopped under it
         if broker is not None:
-            broker.stop()
+            broker.release()
+
+
+def quiet_model_loading() -> None:
+    """No progress bars from the model libraries: in a log they are noise (faust logged
+    each redraw as a warning). Set before they are imported."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def check_port_free(host: str, port: int, what: str, flag: str) -> None:
+    """A port another process holds is one clear error, before anything starts."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise ConfigurationError(
+            f"the {what} {port} on {host} is not free ({exc.strerror}): another "
+            f"`wirewatch run`? Pick another with {flag}"
+        ) from None

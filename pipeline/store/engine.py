@@ -12,10 +12,14 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import ConfigurationError
+from pipeline.store.url import url_problem
 
 
 def connect(url: str) -> Engine:
     """An engine for the URL, with a readable error when the URL cannot work."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigurationError(problem)
     try:
         if url.startswith("sqlite"):
             in_memory = url in ("sqlite://", "sqlite:///:memory:")

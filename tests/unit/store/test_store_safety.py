@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import StoreUnavailable
+from pipeline.errors import ConfigurationError
 from pipeline.store.availability import is_unavailable
 from pipeline.store.store import Store
 from schemas.tables import articles
@@ -49,5 +49,6 @@ def test_sqlite_errors_are_told_apart(tmp_path: Path) -> None:
         holder.close()
     assert not is_unavailable(error_of(url, "INSERT INTO t VALUES (NULL)"))
     assert not is_unavailable(error_of(url, "SELECT * FROM no_such_table"))
-    with pytest.raises(StoreUnavailable):
+    # Waiting cannot create a directory: the store says so at once (issue 13, item 9).
+    with pytest.raises(ConfigurationError, match="does not exist"):
         Store(missing).count(articles)
