@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.errors import InvalidArticle
+from pipeline.language.detect import language_of
 from pipeline.settings import Settings
 from pipeline.text import clean_text
 from schemas.article import Article, ArticleIn
@@ -102,13 +103,15 @@ def parse_article(raw: bytes, received_at: datetime, limits: Limits = DEFAULT_LI
             f"{limits.max_future} after the time it was received",
         )
     title = clean_text(article.title) if article.title else None
+    given = clean_text(article.language) if article.language else None
     return Article(
         id=article.id,
         source=article.source,
         body=body,
         title=title or None,
         url=clean_text(article.url) or None if article.url else None,
-        language=clean_text(article.language) or None if article.language else None,
+        # ISO 639-1; detected from the text when absent or not a language (issue 15)
+        language=language_of(given, title, body),
         published_at=published_at.astimezone(UTC),
         received_at=received_at,
         extra=article.extra,

@@ -240,6 +240,15 @@ class Store:
             found.update({r.id: r.body for r in self.run(lambda q=query: self.fetch_all(q))})
         return found
 
+    def languages_of(self, article_ids: Iterable[str]) -> dict[str, str | None]:
+        """id -> stored language, for those of the articles the event stage stored."""
+        ids = list(set(article_ids))
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(ids, 500):
+            query = select(articles.c.id, articles.c.language).where(articles.c.id.in_(chunk))
+            found.update({r.id: r.language for r in self.run(lambda q=query: self.fetch_all(q))})
+        return found
+
     def latest_published(self, table: Table) -> datetime | None:
         column = table.c.published_at
         return self.run(lambda: self.fetch_scalar(select(func.max(column))))
@@ -388,6 +397,7 @@ class Store:
                             # enough of the body for the first sentence of an untitled one
                             func.substr(articles.c.body, 1, 2 * HEADLINE_CHARS).label("start"),
                             articles.c.url,
+                            articles.c.language,
                             articles.c.published_at,
                             articles.c.duplicate_of,
                             articles.c.dup_similarity,
@@ -403,6 +413,7 @@ class Store:
                                 "title": a.title,
                                 "lead": None if a.title else first_sentence(a.start),
                                 "url": a.url,
+                                "language": a.language,
                                 "published_at": a.published_at.isoformat(),
                                 "duplicate_of": a.duplicate_of,
                                 "similarity": a.dup_similarity
