@@ -142,6 +142,8 @@ def print_report(console: Console, corpus: Corpus, report: Report) -> None:
     )
     table = Table("", "precision", "recall", "F1")
     rows = [("events, BCubed", report.bcubed), ("events, pairwise", report.pairwise)]
+    if report.cross_language is not None:
+        rows.append(("pairwise across languages", report.cross_language))
     if report.duplicates is not None:
         rows.append(("near-duplicate pairs", report.duplicates))
     for name, s in rows:
