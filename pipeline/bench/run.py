@@ -448,7 +448,8 @@ def render(result: BenchResult) -> list[str]:
         f"({r.encode_texts} unique texts, {r.encode_threads} threads)",
         *(
             [
-                f"raw encode, {r.reference['model']}:    {r.reference['encode_per_s']:8.1f} "
+                f"{'raw encode, ' + r.reference['model'] + ':':24s} "
+                f"{r.reference['encode_per_s']:8.1f} "
                 f"texts/s  ({r.reference['texts']} of the same texts, "
                 f"{r.reference['threads']} threads; for comparison)"
             ]

