@@ -8,6 +8,10 @@ from pathlib import Path
 
 from pipeline.dedup.fingerprint import Fingerprinter
 from pipeline.dedup.index import NearDuplicateIndex, same_language
+from pipeline.embedding.encoder import HashingEncoder
+from pipeline.settings import Settings
+from pipeline.stages import InProcessPipeline
+from pipeline.store.store import Store
 
 SEED = json.loads(
     (Path(__file__).parents[3] / "pipeline/feeds/data/seed_articles.jsonl")
@@ -43,3 +47,29 @@ def test_an_unknown_language_is_compared_with_all() -> None:
     assert _index("fr").find(fingerprinter.fingerprint(COPY), None) is not None
     assert same_language(None, "de") and same_language("de", "de")
     assert not same_language("fr", "de")
+
+
+def _line(article_id: str, body: str, language: str | None) -> bytes:
+    article = {"id": article_id, "source": "wire.example", "body": body}
+    article["published_at"] = "2025-07-03T10:00:00Z"
+    if language:
+        article["language"] = language
+    return json.dumps(article, ensure_ascii=False).encode()
+
+
+def test_the_languages_come_back_with_the_index_after_a_restart(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    store.create_schema()
+    settings = Settings(model="hashing")
+    first = InProcessPipeline(settings, store, HashingEncoder())
+    first.run_batch([_line("fr-original", SEED["body"], None)])  # detected: fr
+    assert store.languages_of(["fr-original"]) == {"fr-original": "fr"}
+
+    restarted = InProcessPipeline(settings, store, HashingEncoder())
+    restarted.load()
+    plan = restarted.deduplicate(
+        [_line("labelled-en", COPY, "en"), _line("fr-copy", COPY, "fr")], T0
+    )
+    copies = {d.article.id: d.duplicate_of for d in plan.forward}
+    assert copies == {"labelled-en": None, "fr-copy": "fr-original"}
+    store.close()
