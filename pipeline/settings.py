@@ -66,9 +66,11 @@ class Settings(BaseSettings):
 
     # -- embedding (pipeline/embedding) ----------------------------------------------------
     # Model: "minilm" (bundled all-MiniLM-L6-v2), "minilm-onnx-int8" (the fast profile),
+    # "use-m3" (multilingual Universal Sentence Encoder v3, the default: one event across
+    # languages, issue 15), "minilm+use-m3[:w]" (the two blended),
     # "hashing" (tiny, for tests), a local path, or a sentence-transformers model name
     # (needs the model in the local cache).
-    model: str = "minilm"
+    model: str = "use-m3"
     embed_batch_size: int = Field(32, ge=1)
     embed_max_chars: int = Field(1000, ge=50)
     # Threads the model uses in each worker; 0 keeps torch's default (one per core). With
@@ -111,6 +113,8 @@ class Settings(BaseSettings):
     webhook_source_threshold: int = Field(3, ge=2)
     webhook_keywords: str = ""
     webhook_sources: str = ""
+    # Comma-separated ISO 639-1 codes: only alerts caused by an article in one of them.
+    webhook_languages: str = ""
     webhook_min_interval_s: float = Field(60.0, ge=0)
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_max_attempts: int = Field(8, ge=1)

@@ -55,6 +55,9 @@ class ArticleRef(BaseModel):
         default=None, description="the first sentence of the body, for an article without a title"
     )
     url: str | None
+    language: str | None = Field(
+        default=None, description="ISO 639-1, given by the producer or detected (issue 15)"
+    )
     published_at: datetime
     duplicate_of: str | None
     similarity: float | None = Field(
@@ -97,6 +100,7 @@ class Alert(BaseModel):
     headline: str
     source: str
     article_id: str
+    language: str | None = None  # of the article that caused the alert (issue 15)
     source_count: int
     sources: list[str]
     created_at: datetime

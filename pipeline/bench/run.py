@@ -63,6 +63,10 @@ class BenchConfig:
     workdir: Path | None = None
 
 
+REFERENCE_SPECS = ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
+REFERENCE_TEXTS = 256  # MiniLM is slower: its speed per text is steady well before this
+
+
 @dataclass
 class BenchResult:
     articles: int
@@ -100,6 +104,9 @@ class BenchResult:
 
     scale: list[ScaleRow] = field(default_factory=list)
     machine: dict[str, Any] = field(default_factory=dict)
+    # The raw encode of the English MiniLM on (the first REFERENCE_TEXTS of) the same
+    # texts, beside the default multilingual model's; empty when the model is MiniLM.
+    reference: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -149,6 +156,20 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
     encode = encode_baseline(settings, dedup.texts)
     progress(f"baseline: encoding {len(dedup.texts)} texts", len(dedup.texts), len(dedup.texts))
 
+    reference: dict[str, Any] = {}
+    if settings.model not in (*REFERENCE_SPECS, "hashing"):
+        texts = dedup.texts[:REFERENCE_TEXTS]
+        progress(f"reference: MiniLM encoding {len(texts)} texts", 0, len(texts))
+        ref = encode_baseline(settings.model_copy(update={"model": "minilm"}), texts)
+        progress(f"reference: MiniLM encoding {len(texts)} texts", len(texts), len(texts))
+        reference = {
+            "model": "minilm",
+            "encode_per_s": round(ref.per_s, 2),
+            "texts": ref.texts,
+            "threads": ref.threads,
+            "cpu_ms": round(ref.cpu_ms, 2),
+        }
+
     progress("event stage alone", 0, len(dedup.forward))
     events_per_s = events_alone(settings, dedup.forward, encode.vectors, workdir)
     progress("event stage alone", len(dedup.forward), len(dedup.forward))
@@ -194,6 +215,7 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
         broker_cpu_ms=run.broker_cpu_ms,
         scale=scale,
         machine=machine,
+        reference=reference,
     )
 
 
@@ -424,6 +446,16 @@ def render(result: BenchResult) -> list[str]:
         f"{r.workers} worker(s) x {r.worker_lanes} model lane(s) x {r.worker_threads} thread(s)",
         f"raw encode (baseline):   {r.encode_per_s:8.1f} texts/s  "
         f"({r.encode_texts} unique texts, {r.encode_threads} threads)",
+        *(
+            [
+                f"{'raw encode, ' + r.reference['model'] + ':':24s} "
+                f"{r.reference['encode_per_s']:8.1f} "
+                f"texts/s  ({r.reference['texts']} of the same texts, "
+                f"{r.reference['threads']} threads; for comparison)"
+            ]
+            if r.reference
+            else []
+        ),
         f"pipeline, end to end:    {r.pipeline_per_s:8.1f} articles/s  "
         f"({r.pipeline_s:.1f} s; {r.embedded} articles embedded)",
         f"ratio pipeline/encode:   {r.ratio:8.2f}x  (in CPU time: {r.cpu_ratio:.2f}x)",
@@ -465,6 +497,7 @@ def summary_json(result: BenchResult) -> dict[str, Any]:
         "dedup_per_s": round(r.dedup_per_s, 1),
         "latency_ms": r.latency_ms,
         "peak_rss_mb": round(r.peak_rss_mb, 1),
+        "reference_encode_per_s": r.reference.get("encode_per_s"),
         "articles": r.articles,
         "dup_share": r.dup_share,
         "details": r.to_json(),

@@ -73,7 +73,7 @@ def encode_baseline(settings: Settings, texts: list[str]) -> EncodeRun:
     started, cpu = time.perf_counter(), time.process_time()
     vectors = encoder.encode(texts)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    threads = torch.get_num_threads()
+    threads = getattr(encoder, "threads", None) or torch.get_num_threads()
     del encoder
     gc.collect()
     return EncodeRun(len(texts) / elapsed, len(texts), threads, cpu * 1000 / len(texts), vectors)

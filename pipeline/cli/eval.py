@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.cli.present import output_console
+from pipeline.embedding.blend import BlendedEncoder, blend_parts
 from pipeline.embedding.cache import CachedEncoder
 from pipeline.embedding.encoder import Encoder, load_encoder
 from pipeline.evaluation.replay import Corpus, Report, load_corpus, model_key, replay, score
@@ -35,10 +36,21 @@ def default_cache_dir() -> Path:
 
 
 def make_encoder(settings: Settings, cache_dir: Path | None) -> Encoder:
-    load = partial(load_encoder, settings.model, batch_size=settings.embed_batch_size)
+    return _cached(settings.model, settings.embed_batch_size, cache_dir)
+
+
+def _cached(spec: str, batch_size: int, cache_dir: Path | None) -> Encoder:
+    """The encoder of a spec; each model of a blend is cached on its own, so that another
+    blend weight embeds nothing again."""
+    if (parts := blend_parts(spec)) is not None:
+        first, second, weight = parts
+        return BlendedEncoder(
+            _cached(first, batch_size, cache_dir), _cached(second, batch_size, cache_dir), weight
+        )
+    load = partial(load_encoder, spec, batch_size=batch_size)
     if cache_dir is None:
         return load()
-    return CachedEncoder(model_key(settings.model), load, cache_dir / "embeddings.sqlite")
+    return CachedEncoder(model_key(spec), load, cache_dir / "embeddings.sqlite")
 
 
 @contextmanager
@@ -130,6 +142,8 @@ def print_report(console: Console, corpus: Corpus, report: Report) -> None:
     )
     table = Table("", "precision", "recall", "F1")
     rows = [("events, BCubed", report.bcubed), ("events, pairwise", report.pairwise)]
+    if report.cross_language is not None:
+        rows.append(("pairwise across languages", report.cross_language))
     if report.duplicates is not None:
         rows.append(("near-duplicate pairs", report.duplicates))
     for name, s in rows:

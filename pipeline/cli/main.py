@@ -54,7 +54,10 @@ def main() -> None:
 @main.command()
 @_opt_servers
 @_opt_database
-@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option(
+    "--model",
+    help="use-m3 (default, multilingual), minilm (English), hashing, or a model directory",
+)
 @click.option("--broker-port", type=int, help=f"port of the embedded broker {_d('broker_port')}")
 @click.option("--web-port", type=int, help=f"the worker's web port (/metrics) {_d('web_port')}")
 @click.option("--app-id", help=f"consumer group and internal topic prefix {_d('app_id')}")
@@ -209,7 +212,10 @@ def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
 
 @main.command()
 @_opt_database
-@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option(
+    "--model",
+    help="use-m3 (default, multilingual), minilm (English), hashing, or a model directory",
+)
 @click.option(
     "--feed",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -273,7 +279,10 @@ def dashboard(**overrides: Any) -> None:
     help="embedding cache [~/.cache/wirewatch]",
 )
 @click.option("--no-cache", is_flag=True, help="embed everything again, cache nothing")
-@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option(
+    "--model",
+    help="use-m3 (default, multilingual), minilm (English), hashing, or a model directory",
+)
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def eval_command(
     corpus: Path,
@@ -322,7 +331,7 @@ def eval_command(
     show_default=True,
     help="history sizes for the matching-cost table (empty: skip it)",
 )
-@click.option("--model", help="minilm (bundled), minilm-onnx-int8, hashing, or a path")
+@click.option("--model", help="use-m3 (default), minilm, minilm-onnx-int8, hashing, or a path")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def bench(as_json: bool, scale_sizes: str, model: str | None, **options: Any) -> None:
     """Benchmark the real pipeline against the raw speed of its model."""

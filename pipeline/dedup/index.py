@@ -3,6 +3,10 @@
 Candidates come from two MinHash LSH indexes (whole text, lead); each candidate is then
 scored on its signatures. A copy is linked to the canonical article of its group: the
 first article seen, never another copy.
+
+Copies are found within a language (issue 15): a translation is not a wire copy, so an
+article is never a copy of one in another language. An article whose language is not
+known is compared with all.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ class _Entry:
     fingerprint: Fingerprint
     canonical_id: str
     published_at: datetime
+    language: str | None = None
+
+
+def same_language(a: str | None, b: str | None) -> bool:
+    """Whether two articles may be copies of each other: same language, or one unknown."""
+    return a is None or b is None or a == b
 
 
 class NearDuplicateIndex:
@@ -79,21 +89,29 @@ class NearDuplicateIndex:
         entry = self._entries.get(article_id)
         return entry.fingerprint.content_hash if entry else None
 
-    def find(self, fingerprint: Fingerprint) -> Match | None:
-        """The best earlier article this one is a copy of, or None."""
-        return self._find(fingerprint, self._keys(fingerprint))
+    def find(self, fingerprint: Fingerprint, language: str | None = None) -> Match | None:
+        """The best earlier article in the same language this one is a copy of, or None."""
+        return self._find(fingerprint, self._keys(fingerprint), language)
 
     def _keys(self, fingerprint: Fingerprint) -> tuple[list[int], list[int]]:
         return self._full.keys(fingerprint.signature), self._lead.keys(fingerprint.lead_signature)
 
-    def _find(self, fingerprint: Fingerprint, keys: tuple[list[int], list[int]]) -> Match | None:
+    def _find(
+        self,
+        fingerprint: Fingerprint,
+        keys: tuple[list[int], list[int]],
+        language: str | None = None,
+    ) -> Match | None:
         if fingerprint.size == 0:
             return None
         candidates = self._full.query(keys[0])
         candidates.update(self._lead.query(keys[1]))
         best: tuple[float, str] | None = None
         for key in candidates:
-            score = self.score(fingerprint, self._entries[key].fingerprint)
+            entry = self._entries[key]
+            if not same_language(language, entry.language):
+                continue
+            score = self.score(fingerprint, entry.fingerprint)
             if score is not None and (best is None or score > best[0]):
                 best = (score, key)
         if best is None:
@@ -102,14 +120,18 @@ class NearDuplicateIndex:
         return Match(self._entries[key].canonical_id, key, round(score, 4))
 
     def find_and_add(
-        self, article_id: str, fingerprint: Fingerprint, published_at: datetime
+        self,
+        article_id: str,
+        fingerprint: Fingerprint,
+        published_at: datetime,
+        language: str | None = None,
     ) -> Match | None:
         """Look the article up, then add it under its canonical id; one hashing of its
         bands for both."""
         keys = self._keys(fingerprint)
-        match = self._find(fingerprint, keys)
+        match = self._find(fingerprint, keys, language)
         canonical_id = match.canonical_id if match else article_id
-        self._add(article_id, fingerprint, canonical_id, published_at, keys)
+        self._add(article_id, fingerprint, canonical_id, published_at, keys, language)
         return match
 
     def score(self, a: Fingerprint, b: Fingerprint) -> float | None:
@@ -125,9 +147,15 @@ class NearDuplicateIndex:
         return None
 
     def add(
-        self, article_id: str, fingerprint: Fingerprint, canonical_id: str, published_at: datetime
+        self,
+        article_id: str,
+        fingerprint: Fingerprint,
+        canonical_id: str,
+        published_at: datetime,
+        language: str | None = None,
     ) -> None:
-        self._add(article_id, fingerprint, canonical_id, published_at, self._keys(fingerprint))
+        keys = self._keys(fingerprint)
+        self._add(article_id, fingerprint, canonical_id, published_at, keys, language)
 
     def _add(
         self,
@@ -136,10 +164,11 @@ class NearDuplicateIndex:
         canonical_id: str,
         published_at: datetime,
         keys: tuple[list[int], list[int]],
+        language: str | None = None,
     ) -> None:
         if article_id in self._entries:
             return
-        self._entries[article_id] = _Entry(fingerprint, canonical_id, published_at)
+        self._entries[article_id] = _Entry(fingerprint, canonical_id, published_at, language)
         heapq.heappush(self._by_time, (published_at, article_id))
         if fingerprint.size:
             self._full.insert(article_id, keys[0])

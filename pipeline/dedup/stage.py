@@ -74,10 +74,19 @@ class DedupStage:
         rows = list(self.store.fingerprints_since(latest - self.window))
         if self.store.meta("fingerprint_scheme") != str(SCHEME_VERSION):
             rows = self._refingerprint(rows)
+        # Copies are found within a language; an article not stored yet (in flight) has
+        # no known language and is compared with all.
+        languages = self.store.languages_of(r.article_id for r in rows)
         loaded = 0
         for row in rows:
             fingerprint = Fingerprint(row.signature, row.size, row.lead_signature, row.content_hash)
-            self.index.add(row.article_id, fingerprint, row.canonical_id, row.published_at)
+            self.index.add(
+                row.article_id,
+                fingerprint,
+                row.canonical_id,
+                row.published_at,
+                languages.get(row.article_id),
+            )
             loaded += 1
         return loaded
 
@@ -130,7 +139,9 @@ class DedupStage:
                 )
                 continue
 
-            match = self.index.find_and_add(article.id, fingerprint, article.published_at)
+            match = self.index.find_and_add(
+                article.id, fingerprint, article.published_at, article.language
+            )
             canonical_id = match.canonical_id if match else article.id
             plan.new_rows.append(
                 FingerprintRow(

@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.errors import InvalidArticle
+from pipeline.language.detect import language_of
 from pipeline.settings import Settings
 from pipeline.text import clean_text, safe_url
 from schemas.article import Article, ArticleIn
@@ -113,13 +114,15 @@ def parse_article(raw: bytes, received_at: datetime, limits: Limits = DEFAULT_LI
         )
     title = clean_text(article.title) if article.title else None
     url, notes = _checked_url(article.url)
+    given = clean_text(article.language) if article.language else None
     return Article(
         id=article.id,
         source=source,
         body=body,
         title=title or None,
         url=url,
-        language=clean_text(article.language) or None if article.language else None,
+        # ISO 639-1; detected from the text when absent or not a language (issue 15)
+        language=language_of(given, title, body),
         published_at=published_at.astimezone(UTC),
         received_at=received_at,
         extra=article.extra,

@@ -1,7 +1,9 @@
 """Sentence encoders: text in, L2-normalised float32 vectors out.
 
 `load_encoder` takes a spec: "minilm" (the bundled offline all-MiniLM-L6-v2),
-"minilm-onnx-int8" (the same model on ONNX Runtime, int8 weights: the fast profile), "hashing"
+"minilm-onnx-int8" (the same model on ONNX Runtime, int8 weights: the fast profile), "use-m3"
+(multilingual Universal Sentence Encoder v3, pure numpy), "a+b[:w]" (two of these blended,
+see blend.py), "hashing"
 (a tiny bag-of-words encoder with no model, for tests and smoke runs), a local model
 directory, or a sentence-transformers model name already in the local cache.
 """
@@ -12,21 +14,12 @@ import os
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from pipeline.embedding.protocol import Encoder
 from pipeline.errors import ConfigurationError
 from pipeline.text import words
-
-
-class Encoder(Protocol):
-    """Text in, one L2-normalised float32 row per text out."""
-
-    name: str
-    dimension: int
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def embedding_text(title: str | None, body: str, max_chars: int = 1000) -> str:
@@ -112,6 +105,19 @@ def load_encoder(spec: str, *, batch_size: int = 32, threads: int = 0) -> Encode
     """The encoder for a spec; `threads` caps the model's threads (0: the library's default)."""
     if spec == "hashing":
         return HashingEncoder()
+    from pipeline.embedding.blend import BlendedEncoder, blend_parts
+
+    if (parts := blend_parts(spec)) is not None:
+        first, second, weight = parts
+        return BlendedEncoder(
+            load_encoder(first, batch_size=batch_size, threads=threads),
+            load_encoder(second, batch_size=batch_size, threads=threads),
+            weight,
+        )
+    if spec == "use-m3":
+        from pipeline.embedding.universal import UniversalEncoder
+
+        return UniversalEncoder(batch_size=batch_size, threads=threads or 1)
     if spec == "minilm-onnx-int8":  # the fast profile
         from pipeline.embedding.onnx import OnnxInt8Encoder
 

@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pipeline.embedding import Encoder
 from pipeline.errors import EvalError
-from pipeline.evaluation.scores import Scores, bcubed, duplicate_pairs, pairwise
+from pipeline.evaluation.scores import (
+    Scores,
+    bcubed,
+    cross_language_pairwise,
+    duplicate_pairs,
+    pairwise,
+)
 from pipeline.settings import Settings
 from pipeline.stages import InProcessPipeline
 from pipeline.store import Store
@@ -62,6 +68,7 @@ class Corpus:
 class Prediction:
     event_of: dict[str, str]
     duplicate_of: dict[str, str | None]
+    language_of: dict[str, str | None] = field(default_factory=dict)  # as stored
 
 
 @dataclass(frozen=True)
@@ -76,14 +83,20 @@ class Report:
     duplicates: Scores | None
     gold_duplicates: int | None = None
     predicted_duplicates: int = 0
+    # Pairwise over the pairs of articles in different languages (as stored: given or
+    # detected); None for a corpus in one language.
+    cross_language: Scores | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        report: dict[str, Any] = {
             "events": {"gold": self.gold_events, "predicted": self.predicted_events},
             "bcubed": self.bcubed.as_dict(),
             "pairwise": self.pairwise.as_dict(),
             "duplicates": None if self.duplicates is None else self.duplicates.as_dict(),
         }
+        if self.cross_language is not None:
+            report["cross_language_pairwise"] = self.cross_language.as_dict()
+        return report
 
 
 def _parse_time(value: Any, article_id: str) -> datetime | None:
@@ -196,8 +209,9 @@ def _rejected(dead: Sequence[Any]) -> str:
 def predictions_in(store: Store) -> Prediction:
     placements = store.article_placements()
     return Prediction(
-        {i: event_id for i, (event_id, _) in placements.items()},
-        {i: duplicate_of for i, (_, duplicate_of) in placements.items()},
+        {i: p.event_id for i, p in placements.items()},
+        {i: p.duplicate_of for i, p in placements.items()},
+        {i: p.language for i, p in placements.items()},
     )
 
 
@@ -224,6 +238,7 @@ def score(corpus: Corpus, prediction: Prediction) -> Report:
         duplicates=dup_scores,
         gold_duplicates=gold_dups,
         predicted_duplicates=sum(1 for i in corpus.labels if prediction.duplicate_of[i]),
+        cross_language=cross_language_pairwise(corpus.labels, predicted, prediction.language_of),
     )
 
 

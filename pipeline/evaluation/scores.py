@@ -8,12 +8,15 @@ check by hand. Every item of the gold mapping must be in the predicted one.
   cluster that shares its predicted label (recall), averaged over the items.
 - Pairwise: over all unordered pairs of items, a pair is positive when both items are
   in one cluster; precision and recall of the predicted positive pairs.
+- Pairwise across languages: the same, over the pairs of items in different languages
+  only (a French and an English report of one event), which is what a multilingual
+  event must get right beyond what each language gets on its own.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import asdict, dataclass
 
 
@@ -61,6 +64,32 @@ def pairwise(gold: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) ->
     gold_pairs = sum(_pairs(n) for n in Counter(gold.values()).values())
     predicted_pairs = sum(_pairs(n) for n in Counter(predicted[i] for i in gold).values())
     # No pair predicted (or none to find) is perfect on that side, not undefined.
+    precision = together / predicted_pairs if predicted_pairs else 1.0
+    recall = together / gold_pairs if gold_pairs else 1.0
+    return Scores.of(precision, recall)
+
+
+def cross_language_pairwise(
+    gold: Mapping[str, Hashable],
+    predicted: Mapping[str, Hashable],
+    language: Mapping[str, str | None],
+) -> Scores | None:
+    """Pairwise scores over the pairs of items in different languages; None when there is
+    no such pair (one language, or none known). Items without a language are left out."""
+    _check(gold, predicted)
+    items = [i for i in gold if language.get(i)]
+    if len({language[i] for i in items}) < 2:
+        return None
+
+    def across(key: Callable[[str], Hashable]) -> int:
+        # Pairs within a group, less those within one language of the group.
+        groups = Counter(key(i) for i in items)
+        same = Counter((key(i), language[i]) for i in items)
+        return sum(_pairs(n) for n in groups.values()) - sum(_pairs(n) for n in same.values())
+
+    together = across(lambda i: (gold[i], predicted[i]))
+    gold_pairs = across(lambda i: gold[i])
+    predicted_pairs = across(lambda i: predicted[i])
     precision = together / predicted_pairs if predicted_pairs else 1.0
     recall = together / gold_pairs if gold_pairs else 1.0
     return Scores.of(precision, recall)

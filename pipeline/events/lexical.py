@@ -14,14 +14,16 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from pipeline.text import words
+from pipeline.language.words import MIN_TERM_CHARS, content_words
 
 TermVector = dict[str, float]
-MIN_TERM_CHARS = 3  # drops most function words in any language without a stop list
+__all__ = ["MIN_TERM_CHARS", "DocumentFrequencies", "TermVector", "WeightedQuery", "term_vector"]
 
 
 def term_vector(title: str | None, body: str) -> TermVector:
-    counts = Counter(w for w in words(f"{title or ''}\n{body}") if len(w) >= MIN_TERM_CHARS)
+    # Content words of the text's language, names in one form across languages
+    # (pipeline/language/words.py).
+    counts = Counter(content_words(f"{title or ''}\n{body}"))
     weights = {term: 1.0 + math.log(n) for term, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in weights.values()))
     return {term: v / norm for term, v in weights.items()} if norm else {}

@@ -2,7 +2,8 @@
 
 Triggers: `new_event` (an event opens), `source_joined` (every new source on an event),
 `threshold` (the new source that brings an event to N sources). Filters: keywords in
-the headline, and the source that caused the alert. An alert must match a trigger and
+the headline, the source that caused the alert, and the language of the article that
+caused it (ISO 639-1, given or detected). An alert must match a trigger and
 every filter that is set.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline.errors import ConfigurationError
+from pipeline.language.codes import normalise_code
 from pipeline.settings import Settings
 from schemas.messages import Alert
 
@@ -40,6 +42,7 @@ class AlertRules:
     threshold: int = 3
     keywords: tuple[str, ...] = ()
     sources: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertRules:
@@ -55,6 +58,7 @@ class AlertRules:
             threshold=settings.webhook_source_threshold,
             keywords=tuple(_items(settings.webhook_keywords)),
             sources=frozenset(s.casefold() for s in _items(settings.webhook_sources)),
+            languages=_languages(settings.webhook_languages),
         )
 
     def decide(self, alert: Alert) -> Decision:
@@ -65,6 +69,8 @@ class AlertRules:
             return Decision(False, "keyword_filter")
         if self.sources and alert.source.casefold() not in self.sources:
             return Decision(False, "source_filter")
+        if self.languages and alert.language not in self.languages:
+            return Decision(False, "language_filter")
         return Decision(True, reason)
 
     def _trigger(self, alert: Alert) -> str | None:
@@ -74,6 +80,17 @@ class AlertRules:
         if crossed:
             return "threshold"
         return "source_joined" if "source_joined" in self.triggers else None
+
+
+def _languages(value: str) -> frozenset[str]:
+    codes = {item: normalise_code(item) for item in _items(value)}
+    unknown = [item for item, code in codes.items() if code is None]
+    if unknown:
+        raise ConfigurationError(
+            f"WIREWATCH_WEBHOOK_LANGUAGES: {', '.join(unknown)} is not a language code; "
+            "use ISO 639-1 codes such as fr,en,de"
+        )
+    return frozenset(code for code in codes.values() if code)
 
 
 def _mentions(headline: str, keyword: str) -> bool:

@@ -112,6 +112,15 @@ class EventView:
     def order_key(self) -> str:
         return order_key(self.last_activity, self.first_seen, self.event_id)
 
+    def languages(self) -> list[dict[str, Any]]:
+        """The event's languages, most articles first: [{"language": "fr", "articles": 5}]."""
+        counts: dict[str, int] = {}
+        for article in self.articles.values():
+            if article.language:
+                counts[article.language] = counts.get(article.language, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [{"language": code, "articles": n} for code, n in ranked]
+
     def as_json(self) -> dict[str, Any]:
         first_source = min(self.sources, key=lambda s: (s.first_seen, s.source), default=None)
         return {
@@ -134,6 +143,7 @@ class EventView:
                 }
                 for s in sorted(self.sources, key=lambda s: (s.first_seen, s.source))
             ],
+            "languages": self.languages(),
             "stories": self.stories(),
             "timeline": [e.as_json() for e in reversed(self.timeline)],  # newest first
         }
@@ -148,6 +158,7 @@ def _article_json(article: ArticleRef) -> dict[str, Any]:
         # Only http(s) is a link: a store written before validation dropped the others
         # may still hold javascript: or data: URLs.
         "url": safe_url(article.url) if article.url else None,
+        "language": article.language,
         "published_at": iso(article.published_at),
         "duplicate_of": article.duplicate_of,
         "similarity": article.similarity,

@@ -137,6 +137,15 @@ class Store:
             found.update({r.id: r.body for r in self.run(lambda q=query: self.fetch_all(q))})
         return found
 
+    def languages_of(self, article_ids: Iterable[str]) -> dict[str, str | None]:
+        """id -> stored language, for those of the articles the event stage stored."""
+        ids = list(set(article_ids))
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(ids, 500):
+            query = select(articles.c.id, articles.c.language).where(articles.c.id.in_(chunk))
+            found.update({r.id: r.language for r in self.run(lambda q=query: self.fetch_all(q))})
+        return found
+
     def latest_fingerprint_time(self) -> datetime | None:
         """The newest `published_at` of the fingerprints: the dedup stage's watermark."""
         return self._latest(fingerprints.c.published_at)
@@ -409,11 +418,11 @@ class Store:
 
     # -- reads for people ------------------------------------------------------------
 
-    def article_placements(self) -> dict[str, tuple[str, str | None]]:
-        """article id -> (event_id, duplicate_of) of every stored article."""
-        query = select(articles.c.id, articles.c.event_id, articles.c.duplicate_of)
-        rows = self.run(lambda: self.fetch_all(query))
-        return {r.id: (r.event_id, r.duplicate_of) for r in rows}
+    def article_placements(self) -> dict[str, Any]:
+        """article id -> (event_id, duplicate_of, language) of every stored article."""
+        c = articles.c
+        query = select(c.id, c.event_id, c.duplicate_of, c.language)
+        return {r.id: r for r in self.run(lambda: self.fetch_all(query))}
 
     def event_clusters(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Events in the one event order (`pipeline.store.order`), each with its sources
@@ -438,6 +447,7 @@ class Store:
                             # enough of the body for the first sentence of an untitled one
                             func.substr(articles.c.body, 1, 2 * HEADLINE_CHARS).label("start"),
                             articles.c.url,
+                            articles.c.language,
                             articles.c.published_at,
                             articles.c.duplicate_of,
                             articles.c.dup_similarity,
@@ -453,6 +463,7 @@ class Store:
                                 "title": a.title,
                                 "lead": None if a.title else first_sentence(a.start),
                                 "url": a.url,
+                                "language": a.language,
                                 "published_at": a.published_at.isoformat(),
                                 "duplicate_of": a.duplicate_of,
                                 "similarity": a.dup_similarity

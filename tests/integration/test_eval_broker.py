@@ -20,7 +20,7 @@ def test_through_the_broker_equals_in_process() -> None:
     # The first 60 articles of the near-duplicate set: several events, copies among them.
     corpus = load_corpus(NEARDUP).head(60)
     settings = Settings(batch_wait_s=0.2)
-    in_process = replay(corpus, settings, load_encoder("minilm"))
+    in_process = replay(corpus, settings, load_encoder(settings.model))
     through = replay_through_broker(corpus, settings, timeout_s=300)
     expected = score(corpus, in_process)
     assert expected.duplicates is not None and expected.predicted_duplicates > 0

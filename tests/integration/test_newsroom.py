@@ -63,6 +63,9 @@ READ_PAGE = """() => [...document.querySelectorAll('.event')].map(e => ({
     id: s.dataset.articleId,
     copies: [...s.querySelectorAll('.copy')].map(c => c.dataset.articleId)})),
   timeline: [...e.querySelectorAll('.tl')].map(t => t.dataset.updateId),
+  languages: [...e.querySelectorAll('.language')].map(l => [
+    l.dataset.language, Number(l.querySelector('.n').textContent)]),
+  languageMenu: [...document.querySelectorAll('#language option')].map(o => o.value),
 }))"""
 
 
@@ -287,6 +290,14 @@ def test_the_page_shows_what_the_store_holds(run: Run) -> None:
         # One timeline entry per article: the outbox is the timeline.
         assert len(shown["timeline"]) == cluster["article_count"]
         assert len(set(shown["timeline"])) == len(shown["timeline"])
+
+
+def test_each_event_shows_its_languages(run: Run) -> None:
+    # The sample feed is French: one chip per event, counting all its articles; the
+    # language menu offers every language shown (issue 15).
+    for event in run.live_page:
+        assert event["languages"] == [["fr", event["articleCount"]]]
+        assert event["languageMenu"] == ["", "fr"]
 
 
 def test_copies_are_folded_under_their_original(run: Run) -> None:

@@ -158,6 +158,7 @@ function card(ev, previous, kind) {
         el("span", { class: "activity" }, "updated ", timeEl(ev.last_activity, "rel", true)),
         el("span", { class: "activity" }, "first seen ", timeEl(ev.first_seen, "first-seen")))),
     sourceChips(ev, knownSources, previous !== null && previous !== undefined),
+    languageChips(ev),
     el("div", { class: "body" },
       el("section", { class: "stories" },
         el("h3", {}, "Stories"),
@@ -253,7 +254,27 @@ function renderAll() {
   refreshSummary();
 }
 
+// One chip per language of the event's articles, most articles first (issue 15).
+function languageChips(ev) {
+  const langs = ev.languages || [];
+  return el("ul", { class: "languages", "aria-label": "languages of the event's articles" },
+    langs.map((l) => el("li", { class: "language", "data-language": l.language,
+                                title: `${l.articles} article(s) in ${l.language}` },
+      el("span", { class: "code" }, l.language), el("span", { class: "n" }, String(l.articles)))));
+}
+
+function refreshLanguages() {
+  const select = $("language");
+  if (!select) return;
+  const known = new Set([...select.options].map((o) => o.value));
+  const seen = new Set();
+  for (const ev of events.values()) (ev.languages || []).forEach((l) => seen.add(l.language));
+  [...seen].sort().filter((code) => !known.has(code))
+    .forEach((code) => select.append(el("option", { value: code }, code)));
+}
+
 function refreshSummary() {
+  refreshLanguages();
   $("empty").hidden = events.size > 0;
   const sources = new Set();
   for (const ev of events.values()) ev.sources.forEach((s) => sources.add(s.source));
@@ -276,8 +297,11 @@ function searchText(ev) {
 
 function applyFilter(node) {
   const q = $("filter").value.trim().toLowerCase();
-  if (!q) { node.hidden = false; return; }
+  const language = $("language") ? $("language").value : "";
   const ev = events.get(node.dataset.eventId);
+  if (language && !(ev.languages || []).some((l) => l.language === language)) {
+    node.hidden = true; return;
+  }
   node.hidden = !searchText(ev).includes(q);
 }
 
@@ -336,6 +360,7 @@ function showServerStatus(status) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("filter").addEventListener("input", () => document.querySelectorAll(".event").forEach(applyFilter));
+  $("language").addEventListener("change", () => document.querySelectorAll(".event").forEach(applyFilter));
   document.addEventListener("keydown", (e) => {
     if (e.key === "/" && document.activeElement !== $("filter")) { e.preventDefault(); $("filter").focus(); }
     if (e.key === "Escape") { $("filter").value = ""; document.querySelectorAll(".event").forEach(applyFilter); }
