@@ -245,6 +245,55 @@ def eval_command(
 
 
 @main.command()
+@click.argument(
+    "corpora", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="the model file to write (then WIREWATCH_EVENT_MODEL=FILE)",
+)
+@click.option("--label-field", default="event_id", show_default=True, help="the gold event label")
+@click.option(
+    "--group-field",
+    default="topic",
+    show_default=True,
+    help="cross-validation folds by this field (the label where it is missing)",
+)
+@click.option(
+    "--thresholds",
+    default="0.3:0.8:0.05",
+    show_default=True,
+    help="join thresholds to replay; the one whose worst corpus is best is kept ('' skips)",
+)
+@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def train(
+    corpora: tuple[Path, ...],
+    out: Path,
+    label_field: str,
+    group_field: str,
+    thresholds: str,
+    model: str | None,
+    quiet: bool,
+) -> None:
+    """Learn the event match score from labelled corpora (JSON Lines, as for eval)."""
+    from pipeline.cli.train import run_train
+
+    run_train(
+        list(corpora),
+        out,
+        load_settings(model=model),
+        label_field=label_field,
+        group_field=group_field,
+        thresholds=thresholds,
+        quiet=quiet,
+        command=" ".join(["wirewatch", *sys.argv[1:]]),
+    )
+
+
+@main.command()
 @click.option(
     "--articles",
     type=click.IntRange(10),

@@ -46,6 +46,11 @@ class DocumentFrequencies:
         for term in [t for t in term_documents if self._counts[t] <= 0]:
             del self._counts[term]
 
+    def put_back(self, term_documents: Counter[str], documents: int) -> None:
+        """Articles coming back (an event reopened): the inverse of `remove`."""
+        self.documents += documents
+        self._counts.update(term_documents)
+
     def idf(self, term: str) -> float:
         # Smoothed, and counting the article being matched as one more document.
         return math.log((self.documents + 2) / (self._counts.get(term, 0) + 1)) + 1.0
@@ -71,6 +76,13 @@ class WeightedQuery:
         self._idf = df.weigher()
         self._weights = {t: v * self._idf(t) for t, v in article.items()}
         self._norm = math.sqrt(sum(w * w for w in self._weights.values()))
+
+    def coverage(self, event: TermVector) -> float:
+        """The IDF-weighted share of the article's terms that the event holds at all."""
+        total = sum(self._weights.values())
+        if total <= 0.0:
+            return 0.0
+        return sum(w for t, w in self._weights.items() if t in event) / total
 
     def cosine(self, event: TermVector) -> float:
         """Cosine of the article and the event once each term is weighted by its IDF."""
