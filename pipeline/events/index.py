@@ -43,6 +43,7 @@ from pipeline.settings import Settings
 from pipeline.text import first_sentence
 
 _F = {name: n for n, name in enumerate(FEATURES)}
+NORM_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,10 @@ class _LiveEvent:
     headline_terms: TermVector = field(default_factory=dict)
     term_documents: Counter[str] = field(default_factory=Counter)
     mention_documents: Counter[str] = field(default_factory=Counter)
+    # IDF-weighted lengths of the three term vectors, and the size of the statistics they
+    # were measured with: measured again when the event changes or the statistics moved.
+    norms: tuple[float, float, float] | None = None
+    norms_documents: int = 0
 
     def add(self, item: ClusterItem, evidence: _Evidence, kept: int, first: bool) -> None:
         if not first:
@@ -133,6 +138,7 @@ class _LiveEvent:
             del self.members[1]  # keep the first, drop the oldest of the others
         self.members.append(item.embedding)
         self.size += 1
+        self.norms = None
         self.first_seen = min(self.first_seen, item.published_at)
         self.last_seen = max(self.last_seen, item.published_at)
         _accumulate(self.terms, evidence.words)
@@ -351,18 +357,42 @@ class EventIndex:
             features = np.zeros(len(FEATURES))
             features[_F["centroid_cosine"]] = cosines[n]
             features[_F["member_cosine"]] = float(np.max(np.stack(event.members) @ item.embedding))
+            if self._lexical:
+                norms = self._norms(event, word_query, mention_query, headline_query)
             if word_query is not None:
-                features[_F["words"]] = word_query.cosine(event.terms)
+                features[_F["words"]] = word_query.cosine(event.terms, norms[0])
             if mention_query is not None:
-                features[_F["mentions"]] = mention_query.cosine(event.mention_terms)
+                features[_F["mentions"]] = mention_query.cosine(event.mention_terms, norms[1])
                 features[_F["mention_coverage"]] = mention_query.coverage(event.mention_terms)
             if headline_query is not None:
-                features[_F["headline"]] = headline_query.cosine(event.headline_terms)
+                features[_F["headline"]] = headline_query.cosine(event.headline_terms, norms[2])
             gap_s = max(0.0, event.first_seen.timestamp() - t, t - event.last_seen.timestamp())
             features[_F["time_gap_d"]] = min(gap_s / 86400.0, config.time_cap_d)
             features[_F["log_size"]] = math.log1p(event.size)
             out.append(Candidate(event_id, features, event.closed))
         return out
+
+    def _norms(
+        self,
+        event: _LiveEvent,
+        words: WeightedQuery | None,
+        mentions: WeightedQuery | None,
+        headline: WeightedQuery | None,
+    ) -> tuple[float, float, float]:
+        """The event's IDF-weighted lengths, measured again only when the event changed or
+        the live statistics grew or shrank by `NORM_TOLERANCE` since: a pass over a large
+        event's terms for each of its candidates would cost more than all the rest."""
+        documents = self._df.documents
+        if event.norms is None or abs(documents - event.norms_documents) > (
+            NORM_TOLERANCE * documents
+        ):
+            event.norms = (
+                words.norm(event.terms) if words else 0.0,
+                mentions.norm(event.mention_terms) if mentions else 0.0,
+                headline.norm(event.headline_terms) if headline else 0.0,
+            )
+            event.norms_documents = documents
+        return event.norms
 
     def _open(self, event_id: str, item: ClusterItem, evidence: _Evidence) -> None:
         vector = item.embedding.astype(np.float32).copy()
