@@ -38,13 +38,14 @@ _NOT_NAMES = frozenset(
     "saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche".split()
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’]", re.IGNORECASE)  # l'Élysée, d'Ukraine
 MAX_MENTIONS = 64
 
 
 def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     """The distinct mentions of the title and the start of the body, in order."""
     text = f"{title}.\n{body[:max_chars]}" if title else body[:max_chars]
-    tokens = _TOKEN.findall(text)
+    tokens = [t for t in (_ELISION.sub("", t) for t in _TOKEN.findall(text)) if t]
     capitalised_inside: set[str] = set()
     start = True
     for token in tokens:

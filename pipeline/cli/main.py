@@ -263,9 +263,12 @@ def eval_command(
 )
 @click.option(
     "--thresholds",
-    default="0.3:0.8:0.05",
+    default="0.15:0.35:0.025",
     show_default=True,
     help="join thresholds to replay; the one whose worst corpus is best is kept ('' skips)",
+)
+@click.option(
+    "--c", "c", type=float, default=0.05, show_default=True, help="inverse regularisation"
 )
 @click.option("--model", help="minilm (bundled), hashing, a model directory or name")
 @click.option("--quiet", is_flag=True, help="no progress bar")
@@ -275,6 +278,7 @@ def train(
     label_field: str,
     group_field: str,
     thresholds: str,
+    c: float,
     model: str | None,
     quiet: bool,
 ) -> None:
@@ -288,6 +292,7 @@ def train(
         label_field=label_field,
         group_field=group_field,
         thresholds=thresholds,
+        c=c,
         quiet=quiet,
         command=" ".join(["wirewatch", *sys.argv[1:]]),
     )

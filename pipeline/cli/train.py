@@ -22,6 +22,7 @@ def run_train(
     label_field: str,
     group_field: str,
     thresholds: str,
+    c: float,
     quiet: bool,
     command: str,
 ) -> None:
@@ -37,6 +38,7 @@ def run_train(
             label_field=label_field,
             group_field=group_field,
             thresholds=grid,
+            c=c,
             command=command,
             on_progress=tick,
         )

@@ -135,6 +135,9 @@ class EventStage:
                 plan.replays += 1
                 continue
             done.add(article.id)
+            # The live window moves first: an event out of it by this article's time is
+            # closed when the article is matched (and may be reopened by it).
+            self._advance(article.published_at)
             original = item.duplicate_of
             event_id = None
             if original is not None:
@@ -199,7 +202,6 @@ class EventStage:
                     )
                 )
             self._collect(plan, change, now)
-            self._advance(article.published_at)
         self._forget()
         plan.largest_event = self.index.largest_open()
         return plan
