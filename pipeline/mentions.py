@@ -22,23 +22,29 @@ import re
 from pipeline.text import words
 
 # A capitalised word (any script with case), a number, or punctuation that ends a sentence.
-_TOKEN = re.compile(r"[^\W\d_][\w'’\-]*|\d+(?:[.,]\d+)*|[.!?…:;,\n«»\"“”()]", re.UNICODE)
+_TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*|[.!?…:;,\n«»\"“”()]", re.UNICODE)
 _SENTENCE_END = frozenset(".!?…:;\n")
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
-    "januar februar marz juni juli oktober dezember enero febrero marzo abril mayo junio "
-    "julio agosto septiembre octubre noviembre diciembre".split()
+
+
+def _bag(*lines: str) -> frozenset[str]:
+    return frozenset(" ".join(lines).split())
+
+
+_MONTHS = _bag(
+    "january february march april may june july august september october november december",
+    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre",
+    "januar februar marz juni juli oktober dezember enero febrero marzo abril mayo junio",
+    "julio agosto septiembre octubre noviembre diciembre",
 )
 # Capitalised words that name nothing, whatever their place in the sentence.
-_NOT_NAMES = frozenset(
-    "the a an he she it they we i you his her its their this that these those there here "
-    "le la les un une des il elle ils elles on nous vous ce cette ces du de au aux et "
-    "der die das ein eine el los las mr mrs ms dr monday tuesday wednesday thursday friday "
-    "saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+_NOT_NAMES = _bag(
+    "the a an he she it they we i you his her its their this that these those there here",
+    "le la les un une des il elle ils elles on nous vous ce cette ces du de au aux et",
+    "der die das ein eine el los las mr mrs ms dr monday tuesday wednesday thursday friday",
+    "saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche",
 )
-_POSSESSIVE = re.compile(r"['’]s?$")
-_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’]", re.IGNORECASE)  # l'Élysée, d'Ukraine
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['\u2019]", re.IGNORECASE)  # l'Élysée, d'Ukraine
 MAX_MENTIONS = 64
 
 

@@ -30,7 +30,9 @@ def run_train(
     grid = parse_values(thresholds) if thresholds.strip() else []
     encoder = make_encoder(settings, default_cache_dir())
     total = sum(sum(1 for line in p.open(encoding="utf-8") if line.strip()) for p in corpora)
-    with progress_bar(Console(stderr=True), total * len(grid), "choosing the threshold", quiet) as tick:
+    with progress_bar(
+        Console(stderr=True), total * len(grid), "choosing the threshold", quiet
+    ) as tick:
         model, rows = train(
             corpora,
             settings,

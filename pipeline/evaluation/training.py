@@ -31,7 +31,6 @@ from pipeline.events.model import FEATURES, MatchModel
 from pipeline.mentions import mentions
 from pipeline.settings import Settings
 
-
 # Inverse regularisation strength of the regression: chosen (0.05 against 1) by the worst
 # variant of ecbplus_dev, like the threshold.
 DEFAULT_C = 0.05
@@ -70,8 +69,7 @@ def examples_of(
     )
     index = EventIndex(config)
     texts = [
-        embedding_text(m.get("title"), m["body"], settings.embed_max_chars)
-        for m in corpus.messages
+        embedding_text(m.get("title"), m["body"], settings.embed_max_chars) for m in corpus.messages
     ]
     vectors = encoder.encode(texts)
     window = settings.live_window_s
@@ -209,7 +207,7 @@ def train(
         "trained_on": [p.name for p in paths],
         "command": command,
         "regularisation_c": c,
-        "examples": int(len(examples.labels)),
+        "examples": len(examples.labels),
         "positives": int(examples.labels.sum()),
         "cross_validation": {"by": group_field, **cross_validate(examples, c=c)},
     }

@@ -37,8 +37,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from pipeline.events.lexical import DocumentFrequencies, TermVector, WeightedQuery, term_vector
-from pipeline.mentions import mentions as find_mentions
 from pipeline.events.model import FEATURES, MatchModel
+from pipeline.mentions import mentions as find_mentions
 from pipeline.settings import Settings
 from pipeline.text import first_sentence
 

@@ -72,9 +72,7 @@ class MatchModel:
         """The same model with its time coefficients scaled (0: content alone)."""
         if factor == 1.0:
             return self
-        scaled = {
-            k: v * factor if k in TIME_FEATURES else v for k, v in self.coefficients.items()
-        }
+        scaled = {k: v * factor if k in TIME_FEATURES else v for k, v in self.coefficients.items()}
         return MatchModel(
             scaled, self.intercept, self.link, self.threshold, self.reopen_threshold, self.info
         )
@@ -82,8 +80,12 @@ class MatchModel:
     @classmethod
     def embedding_only(cls, threshold: float) -> MatchModel:
         """The cosine to the centroid, as the score: the plain-embedding baseline."""
-        return cls({"centroid_cosine": 1.0}, link="identity", threshold=threshold,
-                   reopen_threshold=max(threshold, 0.9))
+        return cls(
+            {"centroid_cosine": 1.0},
+            link="identity",
+            threshold=threshold,
+            reopen_threshold=max(threshold, 0.9),
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -108,8 +110,16 @@ class MatchModel:
         data = json.loads(file.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("version") != VERSION:
             raise ValueError(f"{file}: not a {FORMAT} file of version {VERSION}")
-        known = {"format", "version", "features", "coefficients", "intercept", "link",
-                 "threshold", "reopen_threshold"}
+        known = {
+            "format",
+            "version",
+            "features",
+            "coefficients",
+            "intercept",
+            "link",
+            "threshold",
+            "reopen_threshold",
+        }
         return cls(
             coefficients={k: float(v) for k, v in data["coefficients"].items()},
             intercept=float(data.get("intercept", 0.0)),

@@ -19,9 +19,7 @@ def _run(spec: FeedSpec) -> tuple[dict[str, str], dict[str, str], list[int]]:
     """Gold event and placed event of every article, and the largest open event after
     each batch."""
     feed = make_feed(spec)
-    truth = {
-        o["id"]: str(o["_event"]) for o in synthetic_originals(spec, random.Random(spec.seed))
-    }
+    truth = {o["id"]: str(o["_event"]) for o in synthetic_originals(spec, random.Random(spec.seed))}
     gold = {a["id"]: truth[a.get("wire_copy_of") or a["id"]] for a in feed}
     store = Store("sqlite://")
     store.create_schema()
@@ -48,7 +46,7 @@ def test_the_generated_feed_does_not_collapse() -> None:
 
 
 def test_a_long_stream_grows_no_catch_all_event() -> None:
-    gold, placed, largest = _run(FeedSpec(articles=1500, dup_share=0.3, seed=5))
+    gold, _, largest = _run(FeedSpec(articles=1500, dup_share=0.3, seed=5))
     biggest_story = max(Counter(gold.values()).values())  # 20 articles
     assert max(largest) <= 2 * biggest_story
     # and it does not creep as the stream goes on: the second half is no worse

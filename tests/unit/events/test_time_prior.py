@@ -103,7 +103,9 @@ def test_a_story_covered_for_five_days_stays_one() -> None:
 
 def test_a_closed_event_reopens_instead_of_opening_a_second_one() -> None:
     index = EventIndex(ClusterConfig(reopen_lookback_h=168))
-    first = _run(index, [_item("storm-0", 0, "", STORM[0], 0.0), _item("s1", 2, "", STORM[1], 0.01)])
+    first = _run(
+        index, [_item("storm-0", 0, "", STORM[0], 0.0), _item("s1", 2, "", STORM[1], 0.01)]
+    )
     # Four days without an article: the event closes (out of the 72 h window) ...
     later = _item("storm-late", 100, "", STORM[4], 0.02)
     index.evict_before(later.published_at - WINDOW)
