@@ -68,7 +68,7 @@ def main() -> None:
 @click.option(
     "--event-threshold",
     type=float,
-    help=f"similarity needed to join an event {_d('event_threshold')}",
+    help="match score (probability) needed to join an event [the model's own]",
 )
 @click.option(
     "--live-window-h", type=float, help=f"hours an event stays open {_d('live_window_h')}"
@@ -196,7 +196,7 @@ def dashboard(**overrides: Any) -> None:
     help="send the corpus through the real pipeline on an embedded broker",
 )
 @click.option("--sweep", is_flag=True, help="replay over a grid of thresholds; table and plot")
-@click.option("--thresholds", help="sweep grid: 0.3,0.4 or start:stop:step [0.30:0.65:0.025]")
+@click.option("--thresholds", help="sweep grid: 0.1,0.2 or start:stop:step [0.05:0.40:0.025]")
 @click.option(
     "--vary",
     multiple=True,
