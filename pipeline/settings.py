@@ -81,16 +81,20 @@ class Settings(BaseSettings):
     embed_lanes: int = Field(0, ge=0)
 
     # -- events: matching and the live window (pipeline/events) -----------------------------
-    # The score an article gets for an event blends embedding cosine, TF-IDF word cosine
-    # (IDF learned from the live stream) and a decay with the time to the event's mean
-    # time. Defaults measured on data/eval/ecbplus_dev.jsonl (`wirewatch eval --sweep`,
-    # scripts/crossval_topics.py; README, Accuracy).
-    event_threshold: float = Field(0.35, gt=-1, le=1)
-    live_window_h: float = Field(72.0, gt=0, le=87_600)  # at most ten years
-    event_lexical_weight: float = Field(0.3, ge=0, le=1)
-    event_time_weight: float = Field(0.5, ge=0, le=1)
-    event_time_scale_h: float = Field(24.0, gt=0)
+    # The score an article gets for an event is a learned probability over what the
+    # articles say (embeddings, words, names and numbers, headlines) with time as a soft
+    # prior (pipeline/events/model.py). The model is a small JSON file: empty means the
+    # bundled one (pipeline/events/models/match-v1.json, trained by `wirewatch train` on
+    # data/eval/ecbplus_dev.jsonl and its time variants; README, Accuracy).
+    event_model: str = ""
+    event_threshold: float | None = Field(None, gt=-1, le=1)  # None: the model's own
+    # Scales the model's time coefficient: 1 as learned, 0 content alone.
+    event_time_weight: float = Field(1.0, ge=0, le=2)
     event_candidates: int = Field(8, ge=1)
+    live_window_h: float = Field(72.0, gt=0, le=87_600)  # at most ten years
+    # After an event closes (no article for the live window), how long a later article
+    # that clearly belongs to it can reopen it instead of opening a second one.
+    event_reopen_lookback_h: float = Field(168.0, ge=0, le=87_600)
 
     # -- runtime: the worker (pipeline/runtime) --------------------------------------------
     web_host: str = "127.0.0.1"

@@ -24,6 +24,7 @@ from pipeline.dedup import (
 )
 from pipeline.embedding import Encoder, embedding_text
 from pipeline.events import ClusterConfig, EventIndex, EventPlan, EventStage
+from pipeline.mentions import mentions
 from pipeline.settings import Settings
 from pipeline.store import Store
 from schemas.messages import Deduped, Embedded
@@ -60,12 +61,13 @@ def texts_to_embed(forward: Sequence[Deduped], max_chars: int) -> list[str]:
 
 def with_vectors(forward: Sequence[Deduped], vectors: Iterable[object]) -> list[Embedded]:
     """The records the event stage receives: each unique article with its vector (in the
-    order of `texts_to_embed`), each copy without one."""
+    order of `texts_to_embed`) and its mentions, each copy without either."""
     unique = iter(vectors)
     return [
         Embedded(
             **f.model_dump(),
             embedding=None if f.duplicate_of else Embedded.pack(next(unique)),  # type: ignore[arg-type]
+            mentions=None if f.duplicate_of else mentions(f.article.title, f.article.body),
         )
         for f in forward
     ]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from pipeline.embedding.codec import pack_vector, unpack_vector
 from schemas.article import Article
 
-UpdateKind = Literal["created", "article_added", "duplicate_added", "source_joined"]
+UpdateKind = Literal["created", "article_added", "duplicate_added", "source_joined", "reopened"]
 AlertKind = Literal["new_event", "source_joined"]
 
 
@@ -33,9 +33,11 @@ class Deduped(BaseModel):
 
 
 class Embedded(Deduped):
-    """The same, with the embedding of a unique article (float32, base64)."""
+    """The same, with the embedding of a unique article (float32, base64) and what its
+    text names (pipeline/mentions.py), both found once, in the embedding stage."""
 
     embedding: str | None = None
+    mentions: list[str] | None = None
 
     @staticmethod
     def pack(vector: np.ndarray) -> str:

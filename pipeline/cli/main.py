@@ -71,7 +71,7 @@ def main() -> None:
 @click.option(
     "--event-threshold",
     type=float,
-    help=f"similarity needed to join an event {_d('event_threshold')}",
+    help="match score (probability) needed to join an event [the model's own]",
 )
 @click.option(
     "--live-window-h", type=float, help=f"hours an event stays open {_d('live_window_h')}"
@@ -258,7 +258,7 @@ def dashboard(**overrides: Any) -> None:
     help="send the corpus through the real pipeline on an embedded broker",
 )
 @click.option("--sweep", is_flag=True, help="replay over a grid of thresholds; table and plot")
-@click.option("--thresholds", help="sweep grid: 0.3,0.4 or start:stop:step [0.30:0.65:0.025]")
+@click.option("--thresholds", help="sweep grid: 0.1,0.2 or start:stop:step [0.05:0.40:0.025]")
 @click.option(
     "--vary",
     multiple=True,
@@ -307,6 +307,60 @@ def eval_command(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     sys.exit(code)
+
+
+@main.command()
+@click.argument(
+    "corpora", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="the model file to write (then WIREWATCH_EVENT_MODEL=FILE)",
+)
+@click.option("--label-field", default="event_id", show_default=True, help="the gold event label")
+@click.option(
+    "--group-field",
+    default="topic",
+    show_default=True,
+    help="cross-validation folds by this field (the label where it is missing)",
+)
+@click.option(
+    "--thresholds",
+    default="0.15:0.35:0.025",
+    show_default=True,
+    help="join thresholds to replay; the one whose worst corpus is best is kept ('' skips)",
+)
+@click.option(
+    "--c", "c", type=float, default=0.05, show_default=True, help="inverse regularisation"
+)
+@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def train(
+    corpora: tuple[Path, ...],
+    out: Path,
+    label_field: str,
+    group_field: str,
+    thresholds: str,
+    c: float,
+    model: str | None,
+    quiet: bool,
+) -> None:
+    """Learn the event match score from labelled corpora (JSON Lines, as for eval)."""
+    from pipeline.cli.train import run_train
+
+    run_train(
+        list(corpora),
+        out,
+        load_settings(model=model),
+        label_field=label_field,
+        group_field=group_field,
+        thresholds=thresholds,
+        c=c,
+        quiet=quiet,
+        command=" ".join(["wirewatch", *sys.argv[1:]]),
+    )
 
 
 @main.command()

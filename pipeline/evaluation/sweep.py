@@ -17,7 +17,7 @@ from pipeline.embedding.encoder import Encoder
 from pipeline.evaluation.replay import Corpus, Report, replay, score
 from pipeline.settings import Settings
 
-DEFAULT_THRESHOLDS = tuple(round(0.30 + 0.025 * n, 3) for n in range(15))  # 0.30 .. 0.65
+DEFAULT_THRESHOLDS = tuple(round(0.05 + 0.025 * n, 3) for n in range(15))  # 0.05 .. 0.40
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,28 @@
-"""The live event index: which open event is this article about, if any?
+"""The live event index: which event is this article about, if any?
 
-Online, one pass, bounded state: each unique article is compared with the events still
-inside the live window and joins the best one whose score reaches the threshold, or
-opens a new event. The score of an article for an event blends three kinds of evidence:
+Online, one pass, bounded state: each unique article is compared with the events of the
+live window (and the recently closed ones) and joins the best one whose score reaches
+the threshold, or opens a new event. The score of an article for an event is a learned
+probability (pipeline/events/model.py) over features that say what the articles say:
 
-    score = (1 - lexical_weight) * cosine(embedding, event centroid)
-            + lexical_weight * TF-IDF cosine(words, event's words)
-            - time_weight * (1 - exp(-|published_at - event's mean time| / time_scale))
+- embedding cosine to the event's centroid, and to its closest sampled member (its
+  first article and its most recent ones): a centroid drifting with a growing event no
+  longer decides alone, so an event cannot grow into a catch-all;
+- TF-IDF overlap of the words, of the mentions (names, places, numbers, dates:
+  pipeline/mentions.py) and of the headlines, each weighted by how rare its
+  terms are in the live stream: two earthquakes look alike to embeddings, not by name;
+- the time from the event's coverage (zero inside it, capped): a soft prior, weighed
+  by the model against the rest, never a wall;
+- the event's size.
 
-Sentence embeddings tell what kind of happening a story is about, but two earthquakes or
-two celebrity rehab stories look alike to them. The words (names, places, numbers),
-weighted by how rare they are in the live stream, tell which one; and a story is far
-more likely to belong to an event whose coverage is happening now than to one from
-days before. The word score is computed for the few best events by embedding and time
-only, which keeps the cost per article bounded.
+Candidates are the `candidates` events nearest by embedding; their features are then
+measured and scored. An event with no article for the live window closes; for
+`reopen_lookback_h` more it can still be reopened by an article that clearly belongs
+to it (score at least the model's `reopen_threshold`), after which it is dropped.
 
-State is per live event: the embedding sum, the word-vector sum, how many of its
-articles hold each word, the sum of publication times. All of it is rebuilt exactly by
-`restore` from the stored articles (title, body, embedding, published_at).
+State is per event: the embedding sum, a few member embeddings, the word, mention and
+headline vector sums, how many of its articles hold each term, its time span. All of it
+is rebuilt exactly by `restore` from the stored articles.
 """
 
 from __future__ import annotations
@@ -27,33 +32,44 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from pipeline.events.lexical import DocumentFrequencies, TermVector, WeightedQuery, term_vector
+from pipeline.events.model import FEATURES, MatchModel
+from pipeline.mentions import mentions as find_mentions
 from pipeline.settings import Settings
+from pipeline.text import first_sentence
+
+_F = {name: n for n, name in enumerate(FEATURES)}
+NORM_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    """How an article is scored against a live event; `from_settings` reads the events section."""
+    """How an article is scored against an event; `from_settings` reads the events section."""
 
-    # Defaults measured on ecbplus_dev.jsonl with `wirewatch eval --sweep` (README, Accuracy).
-    threshold: float = 0.35
-    lexical_weight: float = 0.3  # share of the score from word overlap; 0: embeddings only
-    time_weight: float = 0.5  # the most a time gap takes off the score; 0: no time decay
-    time_scale_h: float = 24.0  # a gap this long takes 63% of time_weight
-    candidates: int = 8  # events, best by embedding and time, whose words are compared
+    model: MatchModel = field(default_factory=MatchModel.load)
+    threshold: float | None = None  # None: the model's own
+    candidates: int = 8  # events, nearest by embedding, whose features are measured
+    members_kept: int = 4  # sampled members per event: its first, and the latest others
+    time_cap_d: float = 4.0  # a longer gap counts as this one
+    reopen_lookback_h: float = 0.0  # how long a closed event can be reopened; 0: never
+    close_margin: float = 0.05  # a "close call": two candidates, or the best and the threshold
+
+    @property
+    def join_threshold(self) -> float:
+        return self.model.threshold if self.threshold is None else self.threshold
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClusterConfig:
+        model = MatchModel.load(settings.event_model or None)
         return cls(
+            model=model.with_time_weight(settings.event_time_weight),
             threshold=settings.event_threshold,
-            lexical_weight=settings.event_lexical_weight,
-            time_weight=settings.event_time_weight,
-            time_scale_h=settings.event_time_scale_h,
             candidates=settings.event_candidates,
+            reopen_lookback_h=settings.event_reopen_lookback_h,
         )
 
 
@@ -66,6 +82,7 @@ class ClusterItem:
     published_at: datetime
     title: str | None = None
     body: str = ""
+    mentions: tuple[str, ...] | None = None  # None: found here from the text
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,25 @@ class Assignment:
     event_id: str
     created: bool
     similarity: float | None  # score for the event joined; None when the article opened it
+    reopened: bool = False  # it joined an event that had closed
+    best: float | None = None  # the best candidate's score, joined or not
+    close_call: bool = False  # best and runner-up, or best and threshold, within the margin
+
+
+@dataclass(frozen=True)
+class Candidate:
+    event_id: str
+    features: np.ndarray  # in the order of FEATURES
+    closed: bool
+
+
+@dataclass
+class _Evidence:
+    """An article's text evidence, as term vectors."""
+
+    words: TermVector
+    mentions: TermVector
+    headline: TermVector
 
 
 @dataclass
@@ -80,36 +116,58 @@ class _LiveEvent:
     event_id: str
     row: int  # of the index's matrices
     vector_sum: np.ndarray
+    first_seen: datetime
     last_seen: datetime
+    members: list[np.ndarray] = field(default_factory=list)  # first, then the latest
     size: int = 0
-    time_sum: float = 0.0  # of POSIX timestamps, for the mean time
-    terms: TermVector = field(default_factory=dict)  # sum of the members' word vectors
+    closed: bool = False
+    terms: TermVector = field(default_factory=dict)  # sums of the members' vectors
+    mention_terms: TermVector = field(default_factory=dict)
+    headline_terms: TermVector = field(default_factory=dict)
     term_documents: Counter[str] = field(default_factory=Counter)
+    mention_documents: Counter[str] = field(default_factory=Counter)
+    # IDF-weighted lengths of the three term vectors, and the size of the statistics they
+    # were measured with: measured again when the event changes or the statistics moved.
+    norms: tuple[float, float, float] | None = None
+    norms_documents: int = 0
 
-    @property
-    def mean_time(self) -> float:
-        return self.time_sum / self.size
-
-    def add(self, item: ClusterItem, words: TermVector, first: bool = False) -> None:
+    def add(self, item: ClusterItem, evidence: _Evidence, kept: int, first: bool) -> None:
         if not first:
             self.vector_sum = self.vector_sum + item.embedding
+        if len(self.members) >= kept:
+            del self.members[1]  # keep the first, drop the oldest of the others
+        self.members.append(item.embedding)
         self.size += 1
-        self.time_sum += item.published_at.timestamp()
+        self.norms = None
+        self.first_seen = min(self.first_seen, item.published_at)
         self.last_seen = max(self.last_seen, item.published_at)
-        for term, weight in words.items():
-            self.terms[term] = self.terms.get(term, 0.0) + weight
-        self.term_documents.update(words.keys())
+        _accumulate(self.terms, evidence.words)
+        _accumulate(self.mention_terms, evidence.mentions)
+        _accumulate(self.headline_terms, evidence.headline)
+        self.term_documents.update(evidence.words.keys())
+        self.mention_documents.update(evidence.mentions.keys())
+
+
+def _accumulate(total: TermVector, vector: TermVector) -> None:
+    for term, weight in vector.items():
+        total[term] = total.get(term, 0.0) + weight
+
+
+def _binary_vector(terms: tuple[str, ...] | list[str]) -> TermVector:
+    distinct = set(terms)
+    if not distinct:
+        return {}
+    weight = 1.0 / math.sqrt(len(distinct))
+    return {t: weight for t in distinct}
 
 
 class _Rows:
-    """The live events' centroids and mean times, one row each, in contiguous arrays:
-    scoring an article against every live event is then one matrix product, with no
-    per-article copying. Rows of evicted events are reused."""
+    """The events' centroids, one row each, in one contiguous array: finding the nearest
+    events of an article is then one matrix product. Rows of dropped events are reused."""
 
     def __init__(self) -> None:
         self.centroids = np.zeros((0, 0), dtype=np.float32)
-        self.mean_times = np.zeros(0)
-        self.live = np.zeros(0, dtype=bool)
+        self.live = np.zeros(0, dtype=bool)  # held (open or closed), not a free row
         self.event_ids: list[str | None] = []
         self._free: list[int] = []
 
@@ -128,7 +186,6 @@ class _Rows:
 
     def set(self, event: _LiveEvent) -> None:
         self.centroids[event.row] = _unit(event.vector_sum)
-        self.mean_times[event.row] = event.mean_time
 
     def _grow(self, dim: int) -> None:
         old = len(self.live)
@@ -137,7 +194,6 @@ class _Rows:
         if old:
             centroids[:old] = self.centroids
         self.centroids = centroids
-        self.mean_times = np.resize(self.mean_times, size)
         self.live = np.concatenate([self.live, np.zeros(size - old, dtype=bool)])
         self.event_ids.extend([None] * (size - old))
         self._free.extend(range(size - 1, old - 1, -1))  # lowest rows first
@@ -149,108 +205,237 @@ def event_id_for(article_id: str) -> str:
 
 
 class EventIndex:
-    """The live events, for matching: one centroid, mean time and word vector per event
-    in contiguous arrays, and the document frequencies of the live articles. Decides for
-    each unique article the event it joins, or that it opens one.
+    """The open events, and the closed ones that may still reopen, for matching: one
+    centroid per event in a contiguous array, the evidence of each, and the document
+    frequencies of the open events' articles. Decides for each unique article the event
+    it joins, or that it opens one.
     """
 
-    def __init__(self, config: ClusterConfig = ClusterConfig()) -> None:
-        self.config = config
+    def __init__(self, config: ClusterConfig | None = None) -> None:
+        self.config = config or ClusterConfig()
+        model = self.config.model
+        self._lexical = any(
+            model.uses(f) for f in ("words", "mentions", "mention_coverage", "headline")
+        )
         self._events: dict[str, _LiveEvent] = {}
         self._rows = _Rows()
-        self._expiry: list[tuple[datetime, str]] = []  # (last_seen, event_id), lazily updated
+        self._expiry: list[tuple[datetime, str]] = []  # (last_seen, id) of open events, lazy
+        self._closed_expiry: list[tuple[datetime, str]] = []  # the same, of closed events
         self._df = DocumentFrequencies()
+        self._mention_df = DocumentFrequencies()
+        self.open_events = 0
 
     def __len__(self) -> int:
-        return len(self._events)
+        """Open events."""
+        return self.open_events
 
     def __contains__(self, event_id: str) -> bool:
         return event_id in self._events
 
+    @property
+    def lookback(self) -> timedelta:
+        """How long a closed event can still be reopened."""
+        return timedelta(hours=self.config.reopen_lookback_h)
+
+    def largest_open(self) -> int:
+        """Articles in the largest open event."""
+        return max((e.size for e in self._events.values() if not e.closed), default=0)
+
     def assign(self, item: ClusterItem) -> Assignment:
-        words = term_vector(item.title, item.body) if self.config.lexical_weight else {}
-        best_id, best_score = self._best(item, words)
-        if best_id is not None and best_score >= self.config.threshold:
-            self._join(best_id, item, words)
-            return Assignment(best_id, created=False, similarity=round(best_score, 4))
+        evidence = self._evidence(item)
+        config = self.config
+        model = config.model
+        threshold = config.join_threshold
+        scored = sorted(
+            ((model.score(c.features), c) for c in self._candidates(item, evidence)),
+            key=lambda sc: -sc[0],
+        )
+        eligible = [
+            (s, c) for s, c in scored if s >= (model.reopen_threshold if c.closed else threshold)
+        ]
+        best = scored[0][0] if scored else None
+        close_call = best is not None and (
+            abs(best - threshold) < config.close_margin
+            or (len(scored) > 1 and best - scored[1][0] < config.close_margin)
+        )
+        if eligible:
+            score, chosen = eligible[0]
+            self._join(chosen.event_id, item, evidence)
+            return Assignment(
+                chosen.event_id,
+                created=False,
+                similarity=round(score, 4),
+                reopened=chosen.closed,
+                best=round(score, 4),
+                close_call=close_call,
+            )
         event_id = event_id_for(item.article_id)
-        self._open(event_id, item, words)
-        return Assignment(event_id, created=True, similarity=None)
+        self._open(event_id, item, evidence)
+        return Assignment(
+            event_id,
+            created=True,
+            similarity=None,
+            best=None if best is None else round(best, 4),
+            close_call=close_call,
+        )
+
+    def candidates(self, item: ClusterItem) -> list[Candidate]:
+        """The events an article is compared with, and its features for each (training)."""
+        return self._candidates(item, self._evidence(item))
 
     def restore(self, event_id: str, item: ClusterItem) -> None:
-        """Put back a stored member of an event (on start, from the store)."""
-        words = term_vector(item.title, item.body) if self.config.lexical_weight else {}
+        """Put back a stored member of an event (on start, from the store); also puts an
+        article in a given event (training on gold labels)."""
+        evidence = self._evidence(item)
         if event_id in self._events:
-            self._join(event_id, item, words)
+            self._join(event_id, item, evidence)
         else:
-            self._open(event_id, item, words)
+            self._open(event_id, item, evidence)
 
     def evict_before(self, cutoff: datetime) -> list[str]:
-        """Drop the events not seen since the cutoff; returns their ids."""
-        evicted = []
+        """Close the events not seen since the cutoff, and drop the closed ones past the
+        reopening lookback; returns the ids of the events dropped."""
         while self._expiry and self._expiry[0][0] < cutoff:
             last_seen, event_id = heapq.heappop(self._expiry)
             event = self._events.get(event_id)
-            if event is None:
+            if event is None or event.closed:
                 continue
             if event.last_seen > last_seen:  # seen again since: re-queue at its new time
                 heapq.heappush(self._expiry, (event.last_seen, event_id))
                 continue
+            self._close(event)
+        dropped = []
+        horizon = cutoff - self.lookback
+        while self._closed_expiry and self._closed_expiry[0][0] < horizon:
+            last_seen, event_id = heapq.heappop(self._closed_expiry)
+            event = self._events.get(event_id)
+            if event is None or not event.closed or event.last_seen > last_seen:
+                continue
             del self._events[event_id]
             self._rows.release(event.row)
-            self._df.remove(event.term_documents, event.size)
-            evicted.append(event_id)
-        return evicted
+            dropped.append(event_id)
+        return dropped
 
-    def _best(self, item: ClusterItem, words: TermVector) -> tuple[str | None, float]:
+    # -- internals -----------------------------------------------------------------
+
+    def _evidence(self, item: ClusterItem) -> _Evidence:
+        if not self._lexical:
+            return _Evidence({}, {}, {})
+        found = item.mentions
+        if found is None:
+            found = tuple(find_mentions(item.title, item.body))
+        return _Evidence(
+            term_vector(item.title, item.body),
+            _binary_vector(found),
+            term_vector(item.title or first_sentence(item.body), ""),
+        )
+
+    def _candidates(self, item: ClusterItem, evidence: _Evidence) -> list[Candidate]:
         if not self._events:
-            return None, -math.inf
+            return []
         config = self.config
         rows = self._rows
-        scores = (1.0 - config.lexical_weight) * (rows.centroids @ item.embedding)
-        if config.time_weight:
-            gaps_h = np.abs(item.published_at.timestamp() - rows.mean_times) / 3600.0
-            scores -= config.time_weight * (1.0 - np.exp(-gaps_h / config.time_scale_h))
-        scores[~rows.live] = -math.inf
-        if not (config.lexical_weight and words):
-            best = int(np.argmax(scores))
-            return rows.event_ids[best], float(scores[best])
-        # Word overlap adds at most lexical_weight: compare words only with the few best
-        # events so far, and stop as soon as none of the rest could still win.
-        best_id, best_score = None, -math.inf
-        query = WeightedQuery(words, self._df)
-        count = min(config.candidates, len(scores))
-        top = np.argpartition(-scores, count - 1)[:count]
-        for n in top[np.argsort(-scores[top])]:
-            ceiling = float(scores[n]) + config.lexical_weight
-            if ceiling < config.threshold or ceiling <= best_score:
-                break
+        cosines = rows.centroids @ item.embedding
+        cosines[~rows.live] = -math.inf
+        count = min(config.candidates, len(self._events))
+        top = np.argpartition(-cosines, count - 1)[:count]
+        model = self.config.model
+        word_query = mention_query = headline_query = None
+        if model.uses("words"):
+            word_query = WeightedQuery(evidence.words, self._df)
+        if model.uses("headline"):
+            headline_query = WeightedQuery(evidence.headline, self._df)
+        if model.uses("mentions") or model.uses("mention_coverage"):
+            mention_query = WeightedQuery(evidence.mentions, self._mention_df)
+        t = item.published_at.timestamp()
+        out = []
+        for n in top[np.argsort(-cosines[top])]:
             event_id = rows.event_ids[n]
-            if event_id is None:  # a free row (scored -inf): no live event is left
+            if event_id is None:
                 break
-            score = float(scores[n]) + config.lexical_weight * query.cosine(
-                self._events[event_id].terms
-            )
-            if score > best_score:
-                best_id, best_score = event_id, score
-        return best_id, best_score
+            event = self._events[event_id]
+            features = np.zeros(len(FEATURES))
+            features[_F["centroid_cosine"]] = cosines[n]
+            features[_F["member_cosine"]] = float(np.max(np.stack(event.members) @ item.embedding))
+            if self._lexical:
+                norms = self._norms(event, word_query, mention_query, headline_query)
+            if word_query is not None:
+                features[_F["words"]] = word_query.cosine(event.terms, norms[0])
+            if mention_query is not None:
+                features[_F["mentions"]] = mention_query.cosine(event.mention_terms, norms[1])
+                features[_F["mention_coverage"]] = mention_query.coverage(event.mention_terms)
+            if headline_query is not None:
+                features[_F["headline"]] = headline_query.cosine(event.headline_terms, norms[2])
+            gap_s = max(0.0, event.first_seen.timestamp() - t, t - event.last_seen.timestamp())
+            features[_F["time_gap_d"]] = min(gap_s / 86400.0, config.time_cap_d)
+            features[_F["log_size"]] = math.log1p(event.size)
+            out.append(Candidate(event_id, features, event.closed))
+        return out
 
-    def _open(self, event_id: str, item: ClusterItem, words: TermVector) -> None:
+    def _norms(
+        self,
+        event: _LiveEvent,
+        words: WeightedQuery | None,
+        mentions: WeightedQuery | None,
+        headline: WeightedQuery | None,
+    ) -> tuple[float, float, float]:
+        """The event's IDF-weighted lengths, measured again only when the event changed or
+        the live statistics grew or shrank by `NORM_TOLERANCE` since: a pass over a large
+        event's terms for each of its candidates would cost more than all the rest."""
+        documents = self._df.documents
+        if event.norms is None or abs(documents - event.norms_documents) > (
+            NORM_TOLERANCE * documents
+        ):
+            event.norms = (
+                words.norm(event.terms) if words else 0.0,
+                mentions.norm(event.mention_terms) if mentions else 0.0,
+                headline.norm(event.headline_terms) if headline else 0.0,
+            )
+            event.norms_documents = documents
+        return event.norms
+
+    def _open(self, event_id: str, item: ClusterItem, evidence: _Evidence) -> None:
         vector = item.embedding.astype(np.float32).copy()
         event = _LiveEvent(
-            event_id, self._rows.take(event_id, len(vector)), vector, item.published_at
+            event_id,
+            self._rows.take(event_id, len(vector)),
+            vector,
+            item.published_at,
+            item.published_at,
         )
-        event.add(item, words, first=True)
+        event.add(item, evidence, self.config.members_kept, first=True)
         self._rows.set(event)
         self._events[event_id] = event
-        self._df.add(words.keys())
+        self.open_events += 1
+        self._count(evidence)
         heapq.heappush(self._expiry, (item.published_at, event_id))
 
-    def _join(self, event_id: str, item: ClusterItem, words: TermVector) -> None:
+    def _join(self, event_id: str, item: ClusterItem, evidence: _Evidence) -> None:
         event = self._events[event_id]
-        event.add(item, words)
+        if event.closed:
+            self._reopen(event)
+        event.add(item, evidence, self.config.members_kept, first=False)
         self._rows.set(event)
-        self._df.add(words.keys())
+        self._count(evidence)
+
+    def _count(self, evidence: _Evidence) -> None:
+        self._df.add(evidence.words.keys())
+        self._mention_df.add(evidence.mentions.keys())
+
+    def _close(self, event: _LiveEvent) -> None:
+        """Out of the live window: its articles leave the statistics; it may reopen."""
+        event.closed = True
+        self.open_events -= 1
+        self._df.remove(event.term_documents, event.size)
+        self._mention_df.remove(event.mention_documents, event.size)
+        heapq.heappush(self._closed_expiry, (event.last_seen, event.event_id))
+
+    def _reopen(self, event: _LiveEvent) -> None:
+        event.closed = False
+        self.open_events += 1
+        self._df.put_back(event.term_documents, event.size)
+        self._mention_df.put_back(event.mention_documents, event.size)
+        heapq.heappush(self._expiry, (event.last_seen, event.event_id))
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -48,6 +48,11 @@ class DocumentFrequencies:
         for term in [t for t in term_documents if self._counts[t] <= 0]:
             del self._counts[term]
 
+    def put_back(self, term_documents: Counter[str], documents: int) -> None:
+        """Articles coming back (an event reopened): the inverse of `remove`."""
+        self.documents += documents
+        self._counts.update(term_documents)
+
     def idf(self, term: str) -> float:
         # Smoothed, and counting the article being matched as one more document.
         return math.log((self.documents + 2) / (self._counts.get(term, 0) + 1)) + 1.0
@@ -73,12 +78,29 @@ class WeightedQuery:
         self._idf = df.weigher()
         self._weights = {t: v * self._idf(t) for t, v in article.items()}
         self._norm = math.sqrt(sum(w * w for w in self._weights.values()))
+        # Each term's weight times its IDF once more: the event side's IDF, folded in.
+        self._twice = [(t, w * self._idf(t)) for t, w in self._weights.items()]
 
-    def cosine(self, event: TermVector) -> float:
-        """Cosine of the article and the event once each term is weighted by its IDF."""
+    def coverage(self, event: TermVector) -> float:
+        """The IDF-weighted share of the article's terms that the event holds at all."""
+        total = sum(self._weights.values())
+        if total <= 0.0:
+            return 0.0
+        return sum(w for t, w in self._weights.items() if t in event) / total
+
+    def norm(self, event: TermVector) -> float:
+        """The event's length once each term is weighted by its IDF."""
         idf = self._idf
-        dot = sum(w * event.get(t, 0.0) * idf(t) for t, w in self._weights.items())
+        return math.sqrt(sum((v * idf(t)) ** 2 for t, v in event.items()))
+
+    def cosine(self, event: TermVector, event_norm: float | None = None) -> float:
+        """Cosine of the article and the event once each term is weighted by its IDF;
+        `event_norm` (from `norm`, maybe with slightly older statistics) saves a pass
+        over a large event's terms."""
+        get = event.get
+        dot = sum(w * get(t, 0.0) for t, w in self._twice)
         if dot <= 0.0:
             return 0.0
-        event_norm = math.sqrt(sum((v * idf(t)) ** 2 for t, v in event.items()))
-        return dot / (self._norm * event_norm)
+        if event_norm is None:
+            event_norm = self.norm(event)
+        return dot / (self._norm * event_norm) if event_norm else 0.0

@@ -21,7 +21,7 @@ import numpy as np
 
 from pipeline.embedding.codec import vector_from_bytes
 from pipeline.embedding.encoder import Encoder, embedding_text
-from pipeline.events.index import ClusterItem, EventIndex
+from pipeline.events.index import Assignment, ClusterItem, EventIndex
 from pipeline.events.tracker import Change, EventState, record
 from pipeline.store import AlertRow, ArticleRow, EventRow, EventSourceRow, Store, UpdateRow, Writes
 from schemas.article import Article
@@ -46,6 +46,8 @@ class EventPlan:
     changes: list[Change] = field(default_factory=list)
     placed: list[Placed] = field(default_factory=list)
     replays: int = 0
+    assignments: list[Assignment] = field(default_factory=list)  # of the unique articles
+    largest_event: int = 0  # articles in the largest open event after the batch
 
 
 class EventStage:
@@ -91,7 +93,8 @@ class EventStage:
         if latest is None:
             return 0
         self._watermark = latest
-        rows = self.store.live_events(latest - self.window)
+        # The open events, and the closed ones that may still reopen (the index closes them).
+        rows = self.store.live_events(latest - self.window - self.index.lookback)
         ids = [r.id for r in rows]
         sources: dict[str, list[Any]] = {i: [] for i in ids}
         for s in self.store.sources_of(ids):
@@ -106,6 +109,7 @@ class EventStage:
                 self.index.restore(
                     m.event_id, ClusterItem(m.id, vector, m.published_at, m.title, m.body)
                 )
+        self.index.evict_before(latest - self.window)
         return len(rows)
 
     def plan(self, batch: list[Embedded], now: datetime) -> EventPlan:
@@ -130,6 +134,9 @@ class EventStage:
                 plan.replays += 1
                 continue
             done.add(article.id)
+            # The live window moves first: an event out of it by this article's time is
+            # closed when the article is matched (and may be reopened by it).
+            self._advance(article.published_at)
             original = item.duplicate_of
             event_id = None
             if original is not None:
@@ -160,9 +167,15 @@ class EventStage:
                     vector = self._embed(article)
                 assignment = self.index.assign(
                     ClusterItem(
-                        article.id, vector, article.published_at, article.title, article.body
+                        article.id,
+                        vector,
+                        article.published_at,
+                        article.title,
+                        article.body,
+                        None if item.mentions is None else tuple(item.mentions),
                     )
                 )
+                plan.assignments.append(assignment)
                 event_id = assignment.event_id
                 if assignment.created:
                     self._states[event_id] = EventState.open(event_id, article)
@@ -171,6 +184,7 @@ class EventStage:
                     event_id,
                     item,
                     created=assignment.created,
+                    reopened=assignment.reopened,
                     duplicate_of=original,
                     similarity=assignment.similarity,
                     now=now,
@@ -187,8 +201,8 @@ class EventStage:
                     )
                 )
             self._collect(plan, change, now)
-            self._advance(article.published_at)
         self._forget()
+        plan.largest_event = self.index.largest_open()
         return plan
 
     def save(self, plan: EventPlan) -> None:
@@ -203,6 +217,7 @@ class EventStage:
         item: Embedded,
         *,
         created: bool,
+        reopened: bool = False,
         duplicate_of: str | None,
         similarity: float | None,
         now: datetime,
@@ -211,6 +226,7 @@ class EventStage:
             self._states[event_id],
             item.article,
             created=created,
+            reopened=reopened,
             duplicate_of=duplicate_of,
             similarity=similarity,
             produced_at=item.produced_at,

@@ -83,12 +83,16 @@ def record(
     similarity: float | None,
     produced_at: datetime,
     now: datetime,
+    reopened: bool = False,
 ) -> Change:
-    """Add the article to the event's state and describe the change."""
+    """Add the article to the event's state and describe the change (`reopened`: the
+    article brought back an event that had closed)."""
     new_source = state.add(article, duplicate=duplicate_of is not None)
     kind: UpdateKind
     if created:
         kind = "created"
+    elif reopened:
+        kind = "reopened"
     elif new_source:
         kind = "source_joined"
     elif duplicate_of is not None:

@@ -234,9 +234,11 @@ class FeedSpec:
 def synthetic_originals(spec: FeedSpec, rng: random.Random) -> Iterator[dict[str, Any]]:
     """Independent reports of made-up events, one to six reports per event."""
     made = 0
+    events = 0
     vocabulary = topic_vocabulary()
     while made < spec.originals:
         event = _event(rng, vocabulary)
+        events += 1
         for _ in range(min(spec.originals - made, 1 + int(rng.expovariate(0.6)))):
             yield {
                 "id": f"{spec.id_prefix}-{made:07d}",
@@ -245,6 +247,7 @@ def synthetic_originals(spec: FeedSpec, rng: random.Random) -> Iterator[dict[str
                 "title": _headline(rng, event),
                 "body": _body(rng, event),
                 "_city": event.city,
+                "_event": events,  # the truth, for tests (fields starting "_" are dropped)
             }
             made += 1
 

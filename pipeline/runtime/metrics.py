@@ -53,6 +53,27 @@ EVENTS_OPENED = Counter("wirewatch_events_opened", "Events opened", registry=REG
 SOURCES_JOINED = Counter(
     "wirewatch_sources_joined", "Sources that joined an existing event", registry=REGISTRY
 )
+# Match quality, live (issue 12): what the event matcher decides and how close it was.
+MATCH_SCORE = Histogram(
+    "wirewatch_event_match_score",
+    "Score of the best candidate event of each unique article (joined or not)",
+    buckets=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
+    registry=REGISTRY,
+)
+CLOSE_CALLS = Counter(
+    "wirewatch_event_close_calls",
+    "Articles whose best and second-best candidates, or best candidate and the threshold, "
+    "were within the close-call margin",
+    registry=REGISTRY,
+)
+LARGEST_EVENT = Gauge(
+    "wirewatch_event_largest_live_articles",
+    "Articles in the largest open event (a catch-all event grows here)",
+    registry=REGISTRY,
+)
+EVENTS_REOPENED = Counter(
+    "wirewatch_events_reopened", "Closed events reopened by a later article", registry=REGISTRY
+)
 EMBEDDING_BATCH_SECONDS = Histogram(
     "wirewatch_embedding_batch_seconds",
     "Time to embed one batch of articles",
@@ -102,12 +123,20 @@ def observe_events(plan: EventPlan, now: datetime | None = None) -> None:
     ARTICLES_STORED.inc(len(plan.changes))
     if plan.replays:
         REDELIVERIES.labels("events").inc(plan.replays)
+    for assignment in plan.assignments:
+        if assignment.best is not None:
+            MATCH_SCORE.observe(assignment.best)
+        if assignment.close_call:
+            CLOSE_CALLS.inc()
+    LARGEST_EVENT.set(plan.largest_event)
     for change in plan.changes:
         update = change.update
         if update.kind == "created":
             EVENTS_OPENED.inc()
         elif update.kind == "source_joined":
             SOURCES_JOINED.inc()
+        elif update.kind == "reopened":
+            EVENTS_REOPENED.inc()
         END_TO_END_SECONDS.observe(max(0.0, (now - update.produced_at).total_seconds()))
 
 

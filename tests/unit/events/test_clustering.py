@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex, event_id_for
+from pipeline.events.model import MatchModel
 
 T0 = datetime(2025, 7, 3, tzinfo=UTC)
 # Embeddings alone: the hand-made vectors below carry no text and no time gap to weigh.
-EMBEDDING_ONLY = ClusterConfig(threshold=0.8, lexical_weight=0.0, time_weight=0.0)
+EMBEDDING_ONLY = ClusterConfig(model=MatchModel.embedding_only(0.8))
+# The bundled learned model, with closed events dropped at once (no reopening).
+LEARNED = ClusterConfig()
 
 
 def _item(id: str, vector: list[float], hours: float = 0) -> ClusterItem:
@@ -55,25 +58,25 @@ def _story(id: str, vector: list[float], hours: float, text: str) -> ClusterItem
     return ClusterItem(id, v / np.linalg.norm(v), T0 + timedelta(hours=hours), None, text)
 
 
-# Two quakes that embeddings cannot tell apart; their words and times can.
+# Two quakes that embeddings cannot tell apart; their words and names can.
 QUAKES = [
-    _story("q1", [1, 0.1, 0], 0, "Magnitude 6.1 quake hits Qeshm island, ten dead"),
-    _story("q2", [1, 0.12, 0], 1, "Ten killed as 6.1 quake strikes Qeshm, Iran"),
-    _story("r1", [1, 0.08, 0], 40, "Magnitude 5.6 quake jolts Hormozgan, three hurt"),
-    _story("r2", [1, 0.11, 0], 41, "Three injured by 5.6 quake in Hormozgan province"),
+    _story("q1", [1, 0.1, 0], 0, "A magnitude 6.1 quake hits the island of Qeshm, ten dead"),
+    _story("q2", [1, 0.12, 0], 1, "Ten killed as a 6.1 quake strikes Qeshm in Iran"),
+    _story("r1", [1, 0.08, 0], 40, "A magnitude 5.6 quake jolts Hormozgan, three hurt"),
+    _story("r2", [1, 0.11, 0], 41, "Three injured by a 5.6 quake in the province of Hormozgan"),
 ]
 
 
-def test_words_and_time_split_what_embeddings_merge() -> None:
-    blended = EventIndex(ClusterConfig(threshold=0.6, lexical_weight=0.3, time_weight=0.5))
-    events = [blended.assign(s).event_id for s in QUAKES]
+def test_words_and_names_split_what_embeddings_merge() -> None:
+    learned = EventIndex(LEARNED)
+    events = [learned.assign(s).event_id for s in QUAKES]
     assert events[0] == events[1] and events[2] == events[3] and events[0] != events[2]
     embedding_only = EventIndex(EMBEDDING_ONLY)
     assert len({embedding_only.assign(s).event_id for s in QUAKES}) == 1
 
 
 def test_restore_rebuilds_word_statistics_and_times() -> None:
-    config = ClusterConfig(threshold=0.6, lexical_weight=0.3, time_weight=0.5)
+    config = LEARNED
     live = EventIndex(config)
     placed = {s.article_id: live.assign(s).event_id for s in QUAKES}
     restored = EventIndex(config)
@@ -112,7 +115,7 @@ def test_a_long_stream_reuses_rows_and_scores_like_brute_force() -> None:
             default=(-1.0, None),
         )
         placed = index.assign(item)
-        if expected[0] >= EMBEDDING_ONLY.threshold:
+        if expected[0] >= EMBEDDING_ONLY.join_threshold:
             assert placed.event_id == expected[1] and not placed.created
         else:
             assert placed.created

@@ -1,0 +1,30 @@
+"""What an article names, found without a model: names, places, numbers, dates."""
+
+from __future__ import annotations
+
+from pipeline.mentions import mentions
+
+
+def test_names_places_numbers_and_months_are_found() -> None:
+    found = mentions(
+        "Quake hits Qeshm",
+        "A magnitude 6.1 earthquake struck the island of Qeshm on 27 November, killing "
+        "ten people, the Red Crescent said. Rescuers from Bandar Abbas arrived by boat.",
+    )
+    for expected in ("qeshm", "6.1", "27", "november", "red crescent", "bandar abbas"):
+        assert expected in found
+    # Common words are not names; the words of a long name also stand alone.
+    assert "earthquake" not in found and "the" not in found
+    assert "abbas" in found
+
+
+def test_a_sentence_start_is_a_name_only_when_capitalised_elsewhere() -> None:
+    found = mentions(None, "Rescuers searched the rubble. Police said Rescuers had left.")
+    assert "police" not in found  # capitalised only where a sentence starts
+    assert "rescuers" in found  # capitalised inside a sentence too
+
+
+def test_accents_are_folded_and_thousands_read_as_one_number() -> None:
+    found = mentions(None, "Le président a parlé à l'Élysée devant 1,200 invités.")
+    assert "elysee" in found
+    assert "1200" in found
