@@ -1,0 +1,41 @@
+"""`wirewatch train`: a newsroom's labelled history in, a versioned model file out, which
+the settings then choose."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pipeline.cli.main import main
+from pipeline.events.model import MatchModel
+
+DEV = Path(__file__).resolve().parents[3] / "data/eval/ecbplus_dev.jsonl"
+
+
+def test_train_writes_a_model_that_eval_then_uses(tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in DEV.read_text().splitlines()]
+    topics = sorted({r["topic"] for r in rows})[:6]
+    corpus = tmp_path / "history.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows if r["topic"] in topics))
+    out = tmp_path / "model.json"
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = CliRunner().invoke(
+        main,
+        ["train", str(corpus), "--out", str(out), "--model", "hashing", "--thresholds", "0.3,0.5"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    model = MatchModel.load(out)
+    assert model.threshold in (0.3, 0.5)
+    assert model.info["trained_on"] == ["history.jsonl"]
+    assert model.info["cross_validation"]["by"] == "topic"
+    assert set(model.info["threshold_choice"]["worst_by_threshold"]) == {"0.3", "0.5"}
+    evaluated = CliRunner().invoke(
+        main,
+        ["eval", str(corpus), "--json", "--quiet", "--model", "hashing"],
+        env={**env, "WIREWATCH_EVENT_MODEL": str(out)},
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.stdout)["events"]["gold"] == 2 * len(topics)
