@@ -141,6 +141,10 @@ class Settings(BaseSettings):
         return f"{self.app_id}.embedded"
 
     @property
+    def topic_corrections(self) -> str:
+        return f"{self.app_id}.corrections"
+
+    @property
     def live_window_s(self) -> float:
         return self.live_window_h * 3600.0
 

@@ -86,6 +86,43 @@ class EventPlan:
     rejected: str | None = None  # why a correction was rejected
 
 
+@dataclass(frozen=True)
+class Situation:
+    """What the store holds of the events and articles a correction names: their event
+    rows, every article of those events, and where its own articles are."""
+
+    rows: dict[str, Any]
+    stored: list[Any]
+    members: dict[str, dict[str, str | None]]  # event -> {article: duplicate_of}
+    placements: dict[str, tuple[str, str | None]]
+
+    @classmethod
+    def read(cls, store: Store, correction: Correction) -> Situation:
+        placements = store.placements_of(correction.article_ids)
+        named = {e for e in (correction.event_id, correction.from_event_id) if e}
+        events = named | {e for e, _ in placements.values()}
+        rows = {r.id: r for r in store.events_by_id(events)}
+        stored = store.articles_of(rows)
+        members: dict[str, dict[str, str | None]] = defaultdict(dict)
+        for m in stored:
+            members[m.event_id][m.id] = m.duplicate_of
+        return cls(rows, stored, members, placements)
+
+    def decide(self, correction: Correction) -> Effect:
+        """The correction's effect here; raises CorrectionRejected with what is wrong."""
+        facts = {
+            r.id: EventFacts(r.article_count, r.merged_into, r.pinned_article_id)
+            for r in self.rows.values()
+        }
+        return decide(correction, facts, self.members, self.placements)
+
+
+def preview(store: Store, correction: Correction) -> Effect:
+    """What the correction would do now (the CLI and the dashboard check it before they
+    send it); raises CorrectionRejected with what is wrong."""
+    return Situation.read(store, correction).decide(correction)
+
+
 class EventStage:
     """The single writer of events. Owns the live event index, the state of each live
     event (counts, sources, headline), which recent article is in which event, and the
@@ -240,21 +277,9 @@ class EventStage:
         if self.store.correction(correction.correction_id) is not None:
             plan.replays = 1  # a redelivered message: applied (or rejected) before
             return plan
-        placements = self.store.placements_of(correction.article_ids)
-        named = {e for e in (correction.event_id, correction.from_event_id) if e}
-        rows = {
-            r.id: r for r in self.store.events_by_id(named | {e for e, _ in placements.values()})
-        }
-        stored = self.store.articles_of(rows)
-        members: dict[str, dict[str, str | None]] = defaultdict(dict)
-        for m in stored:
-            members[m.event_id][m.id] = m.duplicate_of
-        facts = {
-            r.id: EventFacts(r.article_count, r.merged_into, r.pinned_article_id)
-            for r in rows.values()
-        }
+        seen = Situation.read(self.store, correction)
         try:
-            effect = decide(correction, facts, members, placements)
+            effect = seen.decide(correction)
         except CorrectionRejected as exc:
             plan.rejected = str(exc)
             plan.writes.corrections.append(_correction_row(correction, REJECTED, now, str(exc)))
@@ -264,7 +289,7 @@ class EventStage:
                 _correction_row(correction, UNCHANGED, now, "already so", effect.result_event_id)
             )
             return plan
-        self._apply(correction, effect, rows, stored, members, plan, now)
+        self._apply(correction, effect, seen.rows, seen.stored, seen.members, plan, now)
         return plan
 
     # -- internals -----------------------------------------------------------------

@@ -90,7 +90,7 @@ def create_app(
         if settings.topic_articles in topics_assigned:
             services.stale.add("dedup")
             held.append("dedup")
-        if settings.topic_embedded in topics_assigned:
+        if topics_assigned & {settings.topic_embedded, settings.topic_corrections}:
             services.stale.add("events")
             held.append("events")
         log.info(
