@@ -114,6 +114,11 @@ class EventUpdate(BaseModel):
     emitted_at: datetime
     pinned_article_id: str | None = None  # the headline an editor chose, until unpinned
     correction: CorrectionRef | None = None  # set on the kinds of the desk's corrections
+    members: list[ArticleRef] | None = Field(
+        default=None,
+        description="after a correction only: every article of the event now, oldest first "
+        "(a correction can take articles out, which no other update does)",
+    )
 
 
 class Alert(BaseModel):

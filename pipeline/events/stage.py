@@ -367,6 +367,14 @@ class EventStage:
                 produced_at=correction.requested_at,
                 now=now,
                 correction=ref,
+                members=[
+                    article_ref(
+                        _article(m),
+                        m.duplicate_of,
+                        m.dup_similarity if m.duplicate_of else m.event_similarity,
+                    )
+                    for m in held
+                ],
             )
             merged_into = effect.result_event_id if event_id == effect.merged_from else None
             plan.writes.events[event_id] = EventRow.of(update, now, merged_into)

@@ -183,6 +183,7 @@ def describe(
     produced_at: datetime,
     now: datetime,
     correction: CorrectionRef | None = None,
+    members: list[ArticleRef] | None = None,
 ) -> EventUpdate:
     """The event as it is now, as an update of this kind caused by this article."""
     return EventUpdate(
@@ -202,4 +203,5 @@ def describe(
         emitted_at=now,
         pinned_article_id=state.pinned_article_id,
         correction=correction,
+        members=members,
     )

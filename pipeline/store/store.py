@@ -296,6 +296,8 @@ class Store:
                 c.published_at,
                 c.received_at,
                 c.embedding,
+                c.dup_similarity,
+                c.event_similarity,
             )
             .where(c.event_id.in_(ids))
             .order_by(c.published_at, c.id)
