@@ -9,6 +9,15 @@ const TOKEN_KEY = "wirewatch-editor-token";
 let desk = { editable: false, token_required: false, reason: "loading…" };
 const selectedEvents = []; // event ids, in the order they were selected
 
+// The timeline's words for the corrections' updates (app.js has the others).
+Object.assign(KIND_TEXT, {
+  merged: "Editor merged in",
+  article_moved: "Editor moved",
+  split: "Editor split off",
+  headline_pinned: "Editor pinned",
+  headline_unpinned: "Editor unpinned",
+});
+
 async function deskInit() {
   try {
     const response = await fetch("/api/desk", { cache: "no-store" });
@@ -27,6 +36,7 @@ async function deskInit() {
                       oninput: (e) => sessionStorage.setItem(TOKEN_KEY, e.currentTarget.value) })
       : null);
   document.querySelector("header.bar")?.append(bar);
+  document.body.classList.toggle("desk-editable", desk.editable);
   if (!desk.editable) {
     const banner = el("p", { id: "desk-banner", class: "desk-banner", role: "note" },
       "Read-only: " + desk.reason.replace(/^read-only: /, ""));
