@@ -50,6 +50,7 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
                 plan = await services.durably(stage.apply, correction, now())
                 await services.durably(stage.save, plan)
                 await publish_outbox()
+            metrics.observe_correction(correction.action, plan)
             if plan.rejected:
                 # Recorded as rejected (the CLI reads why), and dead-lettered like any
                 # message the pipeline could not take.
