@@ -64,8 +64,9 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
     # before the agent was called after what it does: a running deployment keeps them.
     @app.agent(topics.embedded, name="sink")
     async def events(stream: faust.StreamT) -> None:
-        await patiently("rebuilding the event index", services.event_stage)
-        await patiently("publishing the outbox", publish_outbox)
+        async with services.events_lock:  # the corrections agent may be building it too
+            await patiently("rebuilding the event index", services.event_stage)
+            await patiently("publishing the outbox", publish_outbox)
         await run_batches(stream, topics.dlq, process, settings, reset)
 
     @app.agent(topics.corrections, name="corrections")

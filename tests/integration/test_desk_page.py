@@ -1,7 +1,8 @@
 """Editors correct from the page: a real worker and dashboard on the embedded broker, two
 headless Chromium browsers open on the board. The first, with the editor token, selects
-two events and merges them; the second sees one event remain, without a reload. Without
-the token the API refuses."""
+two events and merges them; the second sees one event remain, without a reload. Then the
+first pins a headline and moves a story to a new event from the stories' menus, and the
+second follows again. Without the token the API refuses."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ from tests.support.workers import feed_lines, produce, unique_settings, wait_for
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 TOKEN = "desk-s3cret"
+FEED_TITLES = {
+    json.loads(line)["id"]: json.loads(line).get("title") for line in feed_lines(bundled_feed())
+}
 CARDS = "() => [...document.querySelectorAll('.event')].map(e => e.dataset.eventId)"
 
 
@@ -84,6 +88,7 @@ def test_merge_from_the_page_shows_in_another_browser(
             assert watcher.locator("#desk-mode").text_content() == "editor"
 
             editor.fill("#editor-token", TOKEN)
+            editor.fill("#editor-name", "ana")
             editor.check(f'.event[data-event-id="{heat}"] .select-event')
             editor.check(f'.event[data-event-id="{tour}"] .select-event')
             assert "into" in (editor.locator("#merge-text").text_content() or "")
@@ -105,12 +110,42 @@ def test_merge_from_the_page_shows_in_another_browser(
             assert {"tour-depart-1", "tour-depart-2", "canicule-meteo-1"} <= set(stories)
             wait_for(lambda: len(editor.evaluate(CARDS)) == 2, timeout=30)
             editor.screenshot(path=str(OUTPUT / "desk-merged.png"), full_page=True)
+
+            # Pin from a story's menu; move another story to a new event.
+            putin = placements["b881944e533b6189"][0]
+            story = editor.locator('.story[data-article-id="b881944e533b6189"]')
+            story.locator(":scope > .story-menu > summary").click()
+            story.locator(":scope > .story-menu [data-action=pin]").click()
+            headline = FEED_TITLES["b881944e533b6189"]
+            wait_for(
+                lambda: _headline(watcher, putin) == headline,
+                timeout=60,
+                message="the pinned headline on the second page",
+            )
+            moved = editor.locator('.story[data-article-id="tour-depart-2"]')
+            moved.locator(":scope > .story-menu > summary").click()
+            moved.locator(":scope > .story-menu [data-action=move-new]").click()
+            shown = wait_for(lambda: _cards_if(watcher, 3), timeout=60, message="the move")
+            assert watcher.evaluate("window.__sameDocument === true")
             browser.close()
-        assert [c["action"] for c in store.corrections_list()] == ["merge"]
+        recorded = store.corrections_list()
+        assert [(c["action"], c["by"]) for c in recorded] == [
+            ("merge", "ana"),
+            ("pin", "ana"),
+            ("move", "ana"),
+        ]
+        new = recorded[2]["result_event_id"]
+        assert new in shown and placements["tour-depart-2"][0] != new
+        assert store.placements_of(["tour-depart-2"])["tour-depart-2"][0] == new
     finally:
         stop_process(dashboard)
         worker.stop()
         store.close()
+
+
+def _headline(page: Any, event_id: str) -> str | None:
+    node = page.locator(f'.event[data-event-id="{event_id}"] .headline')
+    return str(node.text_content()) if node.count() else None
 
 
 def _cards_if(page: Any, count: int) -> list[str] | None:

@@ -6,6 +6,7 @@
 "use strict";
 
 const TOKEN_KEY = "wirewatch-editor-token";
+const NAME_KEY = "wirewatch-editor-name";
 let desk = { editable: false, token_required: false, reason: "loading…" };
 const selectedEvents = []; // event ids, in the order they were selected
 
@@ -34,6 +35,12 @@ async function deskInit() {
                       autocomplete: "off", "aria-label": "editor token",
                       value: sessionStorage.getItem(TOKEN_KEY) || "",
                       oninput: (e) => sessionStorage.setItem(TOKEN_KEY, e.currentTarget.value) })
+      : null,
+    desk.editable
+      ? el("input", { id: "editor-name", type: "text", placeholder: "your name", autocomplete: "off",
+                      "aria-label": "your name, for the corrections' record",
+                      value: sessionStorage.getItem(NAME_KEY) || "",
+                      oninput: (e) => sessionStorage.setItem(NAME_KEY, e.currentTarget.value) })
       : null);
   document.querySelector("header.bar")?.append(bar);
   document.body.classList.toggle("desk-editable", desk.editable);
@@ -120,7 +127,7 @@ async function mergeSelected() {
 }
 
 function editorName() {
-  return sessionStorage.getItem("wirewatch-editor-name") || "dashboard";
+  return sessionStorage.getItem(NAME_KEY) || "dashboard";
 }
 
 function storyMenu(ev, articleId, isCopy) {
