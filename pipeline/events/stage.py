@@ -356,9 +356,10 @@ class EventStage:
                         )
                 self._states[event_id] = state
                 self._members.setdefault(event_id, set())
-            else:
+            else:  # out of the live window now, as `_forget` would leave it
                 self._states.pop(event_id, None)
-                self._members.pop(event_id, None)
+                for article_id in self._members.pop(event_id, ()):
+                    self._event_of.pop(article_id, None)
             update = describe(
                 state,
                 kind,
