@@ -68,7 +68,11 @@ def list_corrections(settings: Settings, as_json: bool, export: Path | None) -> 
 
 
 def _line(r: dict[str, Any]) -> str:
-    said = SAID[r["action"]].format(articles=", ".join(r["article_ids"]), **r)
+    if r["outcome"] == "rejected":
+        asked = [r["action"], r["event_id"], r["from_event_id"], *r["article_ids"]]
+        said = "asked: " + " ".join(a for a in asked if a)
+    else:
+        said = SAID[r["action"]].format(articles=", ".join(r["article_ids"]), **r)
     note = f" — {r['note']}" if r["note"] else ""
     outcome = "" if r["outcome"] == "applied" else f" [{r['outcome']}: {r['detail']}]"
     return f"{r['applied_at'][:19]} {r['by'] or 'anonymous'}: {said}{note}{outcome}"

@@ -142,6 +142,10 @@ def test_merge_move_pin_hold_across_a_restart(
     assert events_json(settings)[putin]["headline"] == pinned
     worker.stop()
 
+    # no worker: the command says so instead of waiting forever
+    waited = cli(settings, "unpin", putin, "--timeout", "3", check=False)
+    assert waited.returncode == 1 and "no worker applied it within 3s" in waited.stderr
+
 
 def _has_schema(store: Store) -> bool:
     try:
