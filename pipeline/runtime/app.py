@@ -93,6 +93,8 @@ def create_app(
         if topics_assigned & {settings.topic_embedded, settings.topic_corrections}:
             services.stale.add("events")
             held.append("events")
+        if settings.topic_corrections in topics_assigned:
+            held.append("corrections")  # with events: faust keeps them together
         log.info(
             "assigned %d partitions; single writers here: %s",
             len(assigned),
