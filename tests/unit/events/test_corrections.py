@@ -196,6 +196,28 @@ def test_a_pinned_headline_stays_until_unpinned(fed: InProcessPipeline) -> None:
         ("move", {"article_ids": ["wire-copy-ouest-1"]}, "is a wire copy of 'b528e4333af7b596'"),
         ("pin", {"event_id": "EV", "article_ids": ["tour-depart-1"]}, "is not in event"),
         ("split", {"event_id": "EV", "article_ids": ["nope"]}, "unknown article 'nope'"),
+        ("merge", {"event_id": "EV", "from_event_id": "EV"}, "cannot be merged into itself"),
+        ("split", {"event_id": "EV", "article_ids": ["tour-depart-1"]}, "not in event"),
+        ("pin", {"event_id": "EV", "article_ids": ["nope"]}, "unknown article 'nope'"),
+        (
+            "split",
+            {"event_id": "EV", "article_ids": ["wire-copy-matin-3"]},
+            "is a wire copy of 'b881944e533b6189'",
+        ),
+        (
+            "split",
+            {
+                "event_id": "EV",
+                "article_ids": [
+                    "b528e4333af7b596",
+                    "b881944e533b6189",
+                    "d8b1cb26158f392a",
+                    "eab277787affbf1c",
+                    "cfbabee28e2ae972",
+                ],
+            },
+            "nothing would be left",
+        ),
     ],
 )
 def test_unknown_ids_are_rejected_with_a_reason(
@@ -207,6 +229,15 @@ def test_unknown_ids_are_rejected_with_a_reason(
     row, plan = correct(fed, action, **fields)
     assert row["outcome"] == "rejected" and reason in row["detail"] and plan.rejected
     assert clusters(fed) == before
+
+
+def test_a_copy_may_be_listed_with_its_original(fed: InProcessPipeline) -> None:
+    putin = event_of(fed, "b528e4333af7b596")
+    row, _ = correct(
+        fed, "split", event_id=putin, article_ids=["wire-copy-matin-3", "b881944e533b6189"]
+    )
+    assert row["outcome"] == "applied"
+    assert event_of(fed, "wire-copy-matin-3") == event_of(fed, "b881944e533b6189") != putin
 
 
 def test_a_replayed_correction_changes_nothing(fed: InProcessPipeline) -> None:

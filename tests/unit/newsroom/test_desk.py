@@ -4,7 +4,9 @@ dashboard does), and the labelled data `wirewatch corrections --export` writes."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -111,3 +113,50 @@ def test_export_gives_labelled_pairs(sqlite_url: str) -> None:
     assert len(merge["pairs"]) == 4 and all(p["same_event"] for p in merge["pairs"])
     assert {"a": "b881944e533b6189", "b": "b528e4333af7b596", "same_event": False} in split["pairs"]
     assert all(not p["same_event"] for p in split["pairs"])
+
+
+def _api(
+    settings: Settings, store: Store, *requests: tuple[dict[str, Any], dict[str, str]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """POST each (body, headers) to /api/corrections of an app with the desk's routes."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from pipeline.newsroom.editing import add_desk_routes
+
+    async def go() -> list[tuple[int, dict[str, Any]]]:
+        app = web.Application()
+        add_desk_routes(app, settings, store)
+        answers = []
+        async with TestClient(TestServer(app)) as client:
+            desk = await client.get("/api/desk")
+            answers.append((desk.status, await desk.json()))
+            for body, headers in requests:
+                response = await client.post("/api/corrections", json=body, headers=headers)
+                answers.append((response.status, await response.json()))
+        return answers
+
+    return asyncio.run(go())
+
+
+def test_the_api_refuses_what_it_must(sqlite_url: str) -> None:
+    store = Store(sqlite_url)
+    store.create_schema()
+    body = {"action": "merge", "event_id": "ev-a", "from_event_id": "ev-b"}
+    read_only = Settings(database_url=sqlite_url, dashboard_host="0.0.0.0")
+    (desk, _), (status, answer) = _api(read_only, store, (body, {}))
+    assert desk == 200 and status == 403 and "read-only" in answer["error"]
+
+    guarded = Settings(database_url=sqlite_url, editor_token=SecretStr("t0ken"))
+    answers = _api(
+        guarded,
+        store,
+        (body, {}),
+        (body, {"Authorization": "Bearer nope"}),
+        (body, {"Authorization": "Bearer t0ken", "Origin": "http://evil.example"}),
+        ({"action": "explode"}, {"Authorization": "Bearer t0ken"}),
+        (body, {"Authorization": "Bearer t0ken"}),  # checked against the store: unknown
+    )
+    assert answers[0][1]["token_required"] is True
+    assert [status for status, _ in answers[1:]] == [401, 401, 403, 400, 422]
+    assert "unknown event 'ev-a'" in answers[-1][1]["error"]
