@@ -160,3 +160,27 @@ def test_the_api_refuses_what_it_must(sqlite_url: str) -> None:
     assert answers[0][1]["token_required"] is True
     assert [status for status, _ in answers[1:]] == [401, 401, 403, 400, 422]
     assert "unknown event 'ev-a'" in answers[-1][1]["error"]
+
+
+def test_the_hub_tells_browsers_an_absorbed_event_is_gone(sqlite_url: str) -> None:
+    from pipeline.newsroom.dashboard import Hub
+    from schemas.messages import EventUpdate
+
+    pipeline = _pipeline(sqlite_url)
+    heat, tour = _event_of(pipeline, "canicule-meteo-1"), _event_of(pipeline, "tour-depart-1")
+
+    async def go() -> list[bytes]:
+        hub = Hub(pipeline.store, 200)
+        await hub.load_from_store()
+        queue = hub.subscribe()
+        queue.get_nowait()  # the snapshot
+        merge = Correction.make("merge", event_id=heat, from_event_id=tour, requested_at=NOW)
+        for row in pipeline.correct(merge, NOW).writes.updates:
+            await hub.apply(EventUpdate.model_validate_json(row.payload))
+        assert tour not in hub.board and heat in hub.board
+        return [queue.get_nowait() or b"" for _ in range(queue.qsize())]
+
+    sent = asyncio.run(go())
+    names = sorted(m.decode().split("\n")[0] for m in sent)
+    assert names == ["event: event", "event: removed"]
+    assert any(tour in m.decode() and m.startswith(b"event: removed") for m in sent)
