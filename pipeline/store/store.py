@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from uuid import uuid4
 
 from sqlalchemy import (
+    DDL,
     Column,
     Connection,
     Table,
@@ -23,10 +24,10 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.schema import CreateColumn
 
 from pipeline.errors import StoreUnavailable
 from pipeline.store.availability import is_unavailable
@@ -621,13 +622,15 @@ def _correction_dict(r: Any) -> dict[str, Any]:
 
 
 def _add_missing_columns(conn: Connection) -> None:
-    """Columns added to a table after a store was first created (create_all makes missing
-    tables only): added empty, which is what they mean for the rows already there."""
+    """Columns added to `events` after a store was first created (create_all makes missing
+    tables only, such as `corrections`): added, empty, which is what they mean for the rows
+    already there. Constant DDL made from the schema itself, as create_all's: no values."""
     present = {c["name"] for c in inspect(conn).get_columns(events.name)}
-    for column in ("pinned_article_id", "merged_into"):
-        if column not in present:
-            kind = events.c[column].type.compile(dialect=conn.dialect)
-            conn.execute(text(f"ALTER TABLE {events.name} ADD COLUMN {column} {kind}"))
+    table = conn.dialect.identifier_preparer.format_table(events)
+    for column in events.c:
+        if column.name not in present and column.nullable:
+            definition = CreateColumn(column).compile(dialect=conn.dialect)
+            conn.execute(DDL(f"ALTER TABLE {table} ADD COLUMN {definition}"))
 
 
 def _values(rows: Iterable[Row | Mapping[str, Any]]) -> list[dict[str, Any]]:
