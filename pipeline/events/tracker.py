@@ -61,7 +61,7 @@ class EventState:
     ) -> EventState:
         """The event's aggregate from its members (article, is a copy), as if they had
         come in order of publication, under the pinned headline if any: what a correction
-        leaves, and what a restart reads back."""
+        leaves (and writes, so that a restart reads the same back)."""
         ordered = sorted(members, key=lambda m: (m[0].published_at, m[0].id))
         originals = [article for article, duplicate in ordered if not duplicate]
         state = cls.open(event_id, originals[0] if originals else ordered[0][0])
