@@ -80,6 +80,10 @@ articles = Table(
     Column("dup_similarity", Float),
     Column("embedding", LargeBinary),
     Column("extra", Text),
+    # The part of its event whose evidence the article shaped: the event it was matched
+    # into, kept when an editor merges that event into another, so that the merged event
+    # matches new articles with each half's own centroid and words (NULL: its event).
+    Column("part_id", String(64)),
 )
 
 event_sources = Table(

@@ -146,6 +146,11 @@ class EventStage:
         self._states: dict[str, EventState] = {}
         self._members: dict[str, set[str]] = {}  # live event -> its canonical articles
         self._event_of: dict[str, str] = {}  # recent canonical article -> its event
+        # The index matches articles against parts of events: an event is one part, unless
+        # an editor merged others into it, which then keep their own evidence (centroid,
+        # words, mean time) as parts of it. part -> its event, event -> its live parts.
+        self._part_event: dict[str, str] = {}
+        self._parts: dict[str, set[str]] = {}
         # What leaves memory at the end of a batch: articles by age (an event that goes
         # on for weeks keeps only its recent members here; copies of older ones find
         # their event in the store), events out of the window, and events loaded for one
@@ -177,10 +182,7 @@ class EventStage:
         for m in self.store.members_of(ids):
             self._remember(m.event_id, m.id, m.published_at)
             if m.embedding is not None:
-                vector = vector_from_bytes(m.embedding)
-                self.index.restore(
-                    m.event_id, ClusterItem(m.id, vector, m.published_at, m.title, m.body)
-                )
+                self._restore(m.event_id, m.part_id or m.event_id, m)
         return len(rows)
 
     def plan(self, batch: list[Embedded], now: datetime) -> EventPlan:
@@ -238,9 +240,11 @@ class EventStage:
                         article.id, vector, article.published_at, article.title, article.body
                     )
                 )
-                event_id = assignment.event_id
+                part = assignment.event_id  # the part of an event it matched, or opened
                 if assignment.created:
-                    self._states[event_id] = EventState.open(event_id, article)
+                    self._link(part, part)
+                    self._states[part] = EventState.open(part, article)
+                event_id = self._part_event[part]
                 self._remember(event_id, article.id, article.published_at)
                 change = self._record(
                     event_id,
@@ -259,6 +263,7 @@ class EventStage:
                         dup_similarity=item.dup_similarity if original else None,
                         event_similarity=assignment.similarity,
                         vector=vector,
+                        part_id=part,
                     )
                 )
             self._collect(plan, change, now)
@@ -322,13 +327,27 @@ class EventStage:
             merged_from=effect.merged_from,
         )
         cause = _cause(correction, effect, rows, articles)
+
+        def part_after(m: Any) -> str:
+            """A merged event keeps its halves' evidence apart; moved articles go to the
+            target's own part."""
+            part = m.part_id or m.event_id
+            if m.id not in effect.moves or correction.action == "merge":
+                return str(part)
+            return effect.moves[m.id]
+
+        for event_id in concerned:
+            for part in self._parts.pop(event_id, set()):
+                self._part_event.pop(part, None)
+                self.index.drop(part)
+        for m in stored:
+            self.index.drop(m.part_id or m.event_id)
         for event_id in concerned:
             old_pin = rows[event_id].pinned_article_id if event_id in rows else None
             pin = effect.pins.get(event_id, old_pin)
             held = after.get(event_id, [])
             if pin not in {m.id for m in held}:
                 pin = None  # the pinned article left the event: the pin goes with it
-            self.index.drop(event_id)
             if held:
                 state = EventState.rebuild(
                     event_id,
@@ -344,16 +363,7 @@ class EventStage:
             if live:
                 for m in held:
                     if m.embedding is not None:
-                        self.index.restore(
-                            event_id,
-                            ClusterItem(
-                                m.id,
-                                vector_from_bytes(m.embedding),
-                                m.published_at,
-                                m.title,
-                                m.body,
-                            ),
-                        )
+                        self._restore(event_id, part_after(m), m)
                 self._states[event_id] = state
                 self._members.setdefault(event_id, set())
             else:  # out of the live window now, as `_forget` would leave it
@@ -396,7 +406,7 @@ class EventStage:
             self._members.get(m.event_id, set()).discard(article_id)
             if m.embedding is not None and event_id in self._states:
                 self._remember(event_id, article_id, m.published_at)
-        plan.writes.moves.update(effect.moves)
+        plan.writes.moves.update({a: (e, part_after(articles[a])) for a, e in effect.moves.items()})
         plan.writes.corrections.append(
             _correction_row(
                 correction,
@@ -450,6 +460,16 @@ class EventStage:
         text = embedding_text(article.title, article.body, self.embed_max_chars)
         return self.encoder.encode([text])[0]
 
+    def _link(self, part: str, event_id: str) -> None:
+        self._part_event[part] = event_id
+        self._parts.setdefault(event_id, set()).add(part)
+
+    def _restore(self, event_id: str, part: str, m: Any) -> None:
+        """Put a stored member (with its embedding) back into its part of the index."""
+        vector = vector_from_bytes(m.embedding)
+        self.index.restore(part, ClusterItem(m.id, vector, m.published_at, m.title, m.body))
+        self._link(part, event_id)
+
     def _remember(self, event_id: str, article_id: str, published_at: datetime) -> None:
         self._event_of[article_id] = event_id
         self._members.setdefault(event_id, set()).add(article_id)
@@ -471,7 +491,13 @@ class EventStage:
         if self._watermark is not None and published_at <= self._watermark:
             return
         self._watermark = published_at
-        self._evicted.extend(self.index.evict_before(published_at - self.window))
+        for part in self.index.evict_before(published_at - self.window):
+            event_id = self._part_event.pop(part, part)
+            parts = self._parts.get(event_id, set())
+            parts.discard(part)
+            if not parts:  # the event's last live part: the event leaves the window
+                self._parts.pop(event_id, None)
+                self._evicted.append(event_id)
 
     def _forget(self) -> None:
         """Drop what the live window no longer needs (see __init__)."""
@@ -481,7 +507,7 @@ class EventStage:
                 self._event_of.pop(article_id, None)
         self._evicted.clear()
         for event_id in self._borrowed:
-            if event_id in self.index:
+            if self._parts.get(event_id):
                 continue
             self._states.pop(event_id, None)
             self._members.pop(event_id, None)
@@ -637,6 +663,7 @@ def _article_row(
     dup_similarity: float | None = None,
     event_similarity: float | None = None,
     vector: np.ndarray | None = None,
+    part_id: str | None = None,
 ) -> ArticleRow:
     return ArticleRow(
         id=article.id,
@@ -653,4 +680,5 @@ def _article_row(
         dup_similarity=dup_similarity,
         embedding=vector,
         extra=article.extra,
+        part_id=part_id,
     )

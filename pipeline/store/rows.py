@@ -50,6 +50,7 @@ class ArticleRow:
     dup_similarity: float | None = None
     embedding: np.ndarray | None = None  # the vector that placed it; copies have none
     extra: Mapping[str, Any] | None = None  # the input's unknown fields, stored as JSON
+    part_id: str | None = None  # the part of the event it matched (see schemas/tables.py)
 
 
 @dataclass(frozen=True)
@@ -188,15 +189,15 @@ APPLIED, UNCHANGED, REJECTED = "applied", "unchanged", "rejected"
 @dataclass
 class Writes:
     """Everything one batch of the event stage writes, in one transaction. A correction
-    also moves stored articles (`moves`: article id -> event id) and rewrites the sources
-    of the events it changes (`replaced_sources`)."""
+    also moves stored articles (`moves`: article id -> (event id, part id)) and rewrites
+    the sources of the events it changes (`replaced_sources`)."""
 
     articles: list[ArticleRow] = field(default_factory=list)
     events: dict[str, EventRow] = field(default_factory=dict)  # last state per event
     sources: list[EventSourceRow] = field(default_factory=list)
     updates: list[UpdateRow] = field(default_factory=list)
     alerts: list[AlertRow] = field(default_factory=list)
-    moves: dict[str, str] = field(default_factory=dict)
+    moves: dict[str, tuple[str, str]] = field(default_factory=dict)
     replaced_sources: set[str] = field(default_factory=set)
     corrections: list[CorrectionRow] = field(default_factory=list)
 

@@ -203,8 +203,11 @@ class Store:
                     conn.execute(
                         update(articles)
                         .where(articles.c.id == bindparam("moved_id"))
-                        .values(event_id=bindparam("to_event")),
-                        [{"moved_id": a, "to_event": e} for a, e in writes.moves.items()],
+                        .values(event_id=bindparam("to_event"), part_id=bindparam("to_part")),
+                        [
+                            {"moved_id": a, "to_event": e, "to_part": p}
+                            for a, (e, p) in writes.moves.items()
+                        ],
                     )
                 if writes.replaced_sources:
                     replaced = list(writes.replaced_sources)
@@ -254,6 +257,7 @@ class Store:
                 articles.c.body,
                 articles.c.published_at,
                 articles.c.embedding,
+                articles.c.part_id,
             )
             .where(articles.c.event_id.in_(ids), articles.c.embedding.is_not(None))
             .order_by(articles.c.published_at, articles.c.id)
@@ -299,6 +303,7 @@ class Store:
                 c.embedding,
                 c.dup_similarity,
                 c.event_similarity,
+                c.part_id,
             )
             .where(c.event_id.in_(ids))
             .order_by(c.published_at, c.id)
@@ -622,15 +627,16 @@ def _correction_dict(r: Any) -> dict[str, Any]:
 
 
 def _add_missing_columns(conn: Connection) -> None:
-    """Columns added to `events` after a store was first created (create_all makes missing
-    tables only, such as `corrections`): added, empty, which is what they mean for the rows
+    """Columns added after a store was first created (create_all makes missing tables
+    only, such as `corrections`): added, empty, which is what they mean for the rows
     already there. Constant DDL made from the schema itself, as create_all's: no values."""
-    present = {c["name"] for c in inspect(conn).get_columns(events.name)}
-    table = conn.dialect.identifier_preparer.format_table(events)
-    for column in events.c:
-        if column.name not in present and column.nullable:
-            definition = CreateColumn(column).compile(dialect=conn.dialect)
-            conn.execute(DDL(f"ALTER TABLE {table} ADD COLUMN {definition}"))
+    for table in (events, articles):
+        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+        name = conn.dialect.identifier_preparer.format_table(table)
+        for column in table.c:
+            if column.name not in present and column.nullable:
+                definition = CreateColumn(column).compile(dialect=conn.dialect)
+                conn.execute(DDL(f"ALTER TABLE {name} ADD COLUMN {definition}"))
 
 
 def _values(rows: Iterable[Row | Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -21,12 +21,14 @@ def test_an_older_store_gains_the_correction_columns(db_url: str) -> None:
     with store.engine.begin() as conn:  # as the store was before
         for column in ("pinned_article_id", "merged_into"):
             conn.execute(text(f"ALTER TABLE events DROP COLUMN {column}"))
+        conn.execute(text("ALTER TABLE articles DROP COLUMN part_id"))
     store.close()
 
     again = Store(db_url)
     again.create_schema()
     columns = {c["name"] for c in inspect(again.engine).get_columns("events")}
     assert {"pinned_article_id", "merged_into"} <= columns
+    assert "part_id" in {c["name"] for c in inspect(again.engine).get_columns("articles")}
     assert again.event_clusters() == before
     again.create_schema()  # and again: nothing to add
     again.close()

@@ -105,6 +105,34 @@ def test_merge_joins_two_events_and_keeps_absorbing_both_halves(fed: InProcessPi
     assert event_of(restarted, "tour-copy-b") == heat
 
 
+TOUR_REPORT = json.dumps(
+    {
+        "id": "tour-depart-3",
+        "source": "cyclisme.example",
+        "title": "Tour de France : premier maillot jaune à Lille",
+        "body": "Première étape du Tour de France à Lille : le peloton a parcouru les routes "
+        "du Nord, et les sprinteurs se sont disputé le premier maillot jaune devant une foule "
+        "record. Pogacar et Vingegaard sont restés à l'abri.",
+        "published_at": "2025-07-05T20:00:00Z",
+    }
+).encode()
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_a_merged_event_keeps_absorbing_what_belongs_to_either_half(
+    fed: InProcessPipeline, restart: bool
+) -> None:
+    """A new report (not a copy) of the Tour joins the Tour's event; merged into the
+    heatwave's, it still joins the merged event, whose halves keep their own evidence
+    (one blended centroid, with a mean time days away, would have let it open a new one)."""
+    heat, tour = event_of(fed, "canicule-meteo-1"), event_of(fed, "tour-depart-1")
+    correct(fed, "merge", event_id=heat, from_event_id=tour)
+    pipeline = open_pipeline(fed.store.url) if restart else fed
+    placed = pipeline.run_batch([TOUR_REPORT], NOW).events.placed
+    assert placed[0].duplicate_of is None and not placed[0].created
+    assert event_of(pipeline, "tour-depart-3") == heat
+
+
 def test_a_moved_article_takes_its_copies_and_its_later_copies_follow(
     fed: InProcessPipeline,
 ) -> None:
