@@ -14,6 +14,10 @@ reads the events concerned and their articles, decides the effect
 (`pipeline.events.corrections`), rebuilds those events' aggregates and index entries from
 the members they have now, exactly as a restart would, and plans their rows, updates,
 alerts and the `corrections` row for the same one-transaction `save`.
+
+The index holds parts of events, not events: an event is one part, the one it opened as,
+until an editor merges another into it, whose part it then keeps beside its own. An
+article is matched against every part and joins the event of the best.
 """
 
 from __future__ import annotations
