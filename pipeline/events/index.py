@@ -185,6 +185,15 @@ class EventIndex:
         else:
             self._open(event_id, item, words)
 
+    def drop(self, event_id: str) -> None:
+        """Take an event out, its word statistics with it (an editor's correction then
+        `restore`s the members it has now: the merged evidence of two events, or one
+        without the articles that left)."""
+        event = self._events.pop(event_id, None)
+        if event is not None:
+            self._rows.release(event.row)
+            self._df.remove(event.term_documents, event.size)
+
     def evict_before(self, cutoff: datetime) -> list[str]:
         """Drop the events not seen since the cutoff; returns their ids."""
         evicted = []

@@ -53,6 +53,12 @@ EVENTS_OPENED = Counter("wirewatch_events_opened", "Events opened", registry=REG
 SOURCES_JOINED = Counter(
     "wirewatch_sources_joined", "Sources that joined an existing event", registry=REGISTRY
 )
+CORRECTIONS = Counter(
+    "wirewatch_corrections",
+    "Editors' corrections decided by the event stage",
+    ["action", "outcome"],
+    registry=REGISTRY,
+)
 EMBEDDING_BATCH_SECONDS = Histogram(
     "wirewatch_embedding_batch_seconds",
     "Time to embed one batch of articles",
@@ -109,6 +115,16 @@ def observe_events(plan: EventPlan, now: datetime | None = None) -> None:
         elif update.kind == "source_joined":
             SOURCES_JOINED.inc()
         END_TO_END_SECONDS.observe(max(0.0, (now - update.produced_at).total_seconds()))
+
+
+def observe_correction(action: str, plan: EventPlan) -> None:
+    """After a correction is stored and its updates published."""
+    if plan.replays:
+        REDELIVERIES.labels("corrections").inc(plan.replays)
+    for row in plan.writes.corrections:
+        CORRECTIONS.labels(action, row.outcome).inc()
+    if plan.rejected:
+        DEAD_LETTERS.labels("correction_rejected").inc()
 
 
 def observe_lag(
