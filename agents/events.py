@@ -1,10 +1,12 @@
 """Stage 3, the events agent, single writer of events: place each article in an event,
 write the batch to the store in one transaction, then publish its event updates and
-alerts."""
+alerts. It also applies the desk's corrections (merge, move, split, pin), read from the
+corrections topic, to the same event stage, one at a time between batches."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import faust
 from faust.types import EventT
@@ -12,7 +14,7 @@ from faust.types import EventT
 from agents.base import patiently, run_batches, send_all
 from pipeline.runtime import metrics
 from pipeline.runtime.services import Services, Topics, now
-from schemas.messages import Embedded
+from schemas.messages import Correction, DeadLetter, Embedded
 
 
 def attach(app: faust.App, topics: Topics, services: Services) -> None:
@@ -32,12 +34,27 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
             await services.durably(services.store.mark_published, outbox)
 
     async def process(events: Sequence[EventT]) -> None:
-        stage = await patiently("rebuilding the event index", services.event_stage)
         batch = [Embedded.model_validate_json(e.message.value) for e in events]
-        plan = await services.durably(stage.plan, batch, now())
-        await services.durably(stage.save, plan)
-        await publish_outbox()
+        async with services.events_lock:
+            stage = await patiently("rebuilding the event index", services.event_stage)
+            plan = await services.durably(stage.plan, batch, now())
+            await services.durably(stage.save, plan)
+            await publish_outbox()
         metrics.observe_events(plan)
+
+    async def correct(events: Sequence[EventT]) -> None:
+        for event in events:
+            correction = Correction.model_validate_json(event.message.value)
+            async with services.events_lock:
+                stage = await patiently("rebuilding the event index", services.event_stage)
+                plan = await services.durably(stage.apply, correction, now())
+                await services.durably(stage.save, plan)
+                await publish_outbox()
+            metrics.observe_correction(correction.action, plan)
+            if plan.rejected:
+                # Recorded as rejected (the CLI reads why), and dead-lettered like any
+                # message the pipeline could not take.
+                await send_all([(topics.dlq, None, _rejected(event, plan.rejected))])
 
     def reset() -> None:
         # A failed plan or write may have left the event index ahead of the store.
@@ -47,6 +64,27 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
     # before the agent was called after what it does: a running deployment keeps them.
     @app.agent(topics.embedded, name="sink")
     async def events(stream: faust.StreamT) -> None:
-        await patiently("rebuilding the event index", services.event_stage)
-        await patiently("publishing the outbox", publish_outbox)
+        async with services.events_lock:  # the corrections agent may be building it too
+            await patiently("rebuilding the event index", services.event_stage)
+            await patiently("publishing the outbox", publish_outbox)
         await run_batches(stream, topics.dlq, process, settings, reset)
+
+    @app.agent(topics.corrections, name="corrections")
+    async def corrections(stream: faust.StreamT) -> None:
+        await run_batches(stream, topics.dlq, correct, settings, reset)
+
+
+def _rejected(event: EventT, reason: str) -> bytes:
+    return (
+        DeadLetter.of(
+            event.message.value or b"",
+            "correction_rejected",
+            reason,
+            topic=event.message.topic,
+            partition=event.message.partition,
+            offset=event.message.offset,
+            received_at=datetime.now(UTC),
+        )
+        .model_dump_json()
+        .encode()
+    )

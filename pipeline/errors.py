@@ -6,7 +6,9 @@ WirewatchError
 ├── InvalidArticle          an input message breaks the contract; goes to the DLQ
 ├── StoreUnavailable        the SQL store does not answer; the caller retries
 ├── StackError              the local stack (broker + workers) did not finish its work
-└── EvalError               a corpus cannot be evaluated as it is
+├── EvalError               a corpus cannot be evaluated as it is
+├── CorrectionRejected      an editor's correction names what is not there, or cannot be
+└── CorrectionTimeout       no worker applied a correction in time
 """
 
 from __future__ import annotations
@@ -43,3 +45,12 @@ class StackError(WirewatchError):
 
 class EvalError(WirewatchError):
     """The corpus cannot be evaluated as it is."""
+
+
+class CorrectionRejected(WirewatchError):
+    """An editor's correction that cannot be applied (an unknown id, an article that is
+    not in the event named): the CLI and the dashboard say why, the stage dead-letters it."""
+
+
+class CorrectionTimeout(WirewatchError):
+    """A correction was sent but no worker recorded it in time: is `wirewatch run` up?"""

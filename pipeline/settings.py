@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = Field(8080, ge=1, le=65535)
     dashboard_max_events: int = Field(200, ge=1)
+    # Editors' corrections from the page (POST /api/corrections) need this token when it
+    # is set; without one, the page corrects on loopback only and is read-only elsewhere.
+    editor_token: SecretStr | None = None
     # Webhook alerts, POSTed by the workers when webhook_url is set. Triggers (comma-
     # separated): new_event, source_joined, threshold (the event reaches
     # webhook_source_threshold sources). Keywords match the headline, sources the source
@@ -133,7 +136,7 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
-    @field_validator("webhook_url", mode="before")
+    @field_validator("webhook_url", "editor_token", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -162,6 +165,10 @@ class Settings(BaseSettings):
     @property
     def topic_embedded(self) -> str:
         return f"{self.app_id}.embedded"
+
+    @property
+    def topic_corrections(self) -> str:
+        return f"{self.app_id}.corrections"
 
     @property
     def live_window_s(self) -> float:

@@ -27,7 +27,7 @@ from pipeline.events import ClusterConfig, EventIndex, EventPlan, EventStage
 from pipeline.mentions import mentions
 from pipeline.settings import Settings
 from pipeline.store import Store
-from schemas.messages import Deduped, Embedded
+from schemas.messages import Correction, Deduped, Embedded
 
 
 def build_dedup_stage(settings: Settings, store: Store) -> DedupStage:
@@ -113,6 +113,12 @@ class InProcessPipeline:
 
     def place(self, embedded: list[Embedded], now: datetime) -> EventPlan:
         plan = self.events.plan(embedded, now)
+        self.events.save(plan)
+        return plan
+
+    def correct(self, correction: Correction, now: datetime | None = None) -> EventPlan:
+        """An editor's correction, applied and written as the events agent does."""
+        plan = self.events.apply(correction, now or datetime.now(UTC))
         self.events.save(plan)
         return plan
 

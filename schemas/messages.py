@@ -2,6 +2,7 @@
 
 Public: `event-updates` (EventUpdate), `alerts` (Alert), `articles.dlq` (DeadLetter).
 Internal, between stages: `<app>.deduped` (Deduped), `<app>.embedded` (Embedded).
+From the desk to the event stage: `<app>.corrections` (Correction).
 """
 
 from __future__ import annotations
@@ -19,8 +20,21 @@ from pydantic import BaseModel, Field
 from pipeline.embedding.codec import pack_vector, unpack_vector
 from schemas.article import Article
 
-UpdateKind = Literal["created", "article_added", "duplicate_added", "source_joined", "reopened"]
+UpdateKind = Literal[
+    "created",
+    "article_added",
+    "duplicate_added",
+    "source_joined",
+    "reopened",  # a closed event taken up again by a later article
+    # the desk's corrections (Correction below)
+    "merged",
+    "article_moved",
+    "split",
+    "headline_pinned",
+    "headline_unpinned",
+]
 AlertKind = Literal["new_event", "source_joined"]
+CorrectionAction = Literal["merge", "move", "split", "pin", "unpin"]
 
 
 class Deduped(BaseModel):
@@ -74,8 +88,23 @@ class SourceSeen(BaseModel):
     article_id: str
 
 
+class CorrectionRef(BaseModel):
+    """The correction behind an update or an alert: who asked for what."""
+
+    correction_id: str
+    action: CorrectionAction
+    by: str
+    note: str
+    merged_from: str | None = Field(
+        default=None, description="for `merged`: the event absorbed, which is gone now"
+    )
+
+
 class EventUpdate(BaseModel):
-    """One change of one event. `update_id` is stable: a redelivered change has the same id."""
+    """One change of one event. `update_id` is stable: a redelivered change has the same id.
+
+    An event whose `article_count` is 0 is gone (merged into another, or emptied by a
+    move): consumers drop it."""
 
     update_id: str
     event_id: str
@@ -91,6 +120,13 @@ class EventUpdate(BaseModel):
     article: ArticleRef
     produced_at: datetime
     emitted_at: datetime
+    pinned_article_id: str | None = None  # the headline an editor chose, until unpinned
+    correction: CorrectionRef | None = None  # set on the kinds of the desk's corrections
+    members: list[ArticleRef] | None = Field(
+        default=None,
+        description="after a correction only: every article of the event now, oldest first "
+        "(a correction can take articles out, which no other update does)",
+    )
 
 
 class Alert(BaseModel):
@@ -106,6 +142,57 @@ class Alert(BaseModel):
     source_count: int
     sources: list[str]
     created_at: datetime
+    correction_id: str | None = None  # a merge that brought this source to the event
+
+
+class Correction(BaseModel):
+    """An editor's correction, on its way to the event stage (the single writer).
+
+    `correction_id` is derived from the command and its request, so a redelivered message
+    is recognised; the same command sent twice is recognised by its effect, which is
+    already in place the second time (see pipeline/events/corrections.py).
+
+    - merge: `event_id` absorbs `from_event_id`
+    - move: `article_ids[0]` goes to `event_id`, or to a new event when `event_id` is None
+    - split: `article_ids` leave `event_id` together, as one new event
+    - pin / unpin: `event_id` is shown under `article_ids[0]` / under its own choice again
+    """
+
+    correction_id: str
+    action: CorrectionAction
+    event_id: str | None = None
+    from_event_id: str | None = None
+    article_ids: list[str] = Field(default_factory=list)
+    by: str = ""
+    note: str = ""
+    requested_at: datetime
+
+    @classmethod
+    def make(
+        cls,
+        action: CorrectionAction,
+        *,
+        event_id: str | None = None,
+        from_event_id: str | None = None,
+        article_ids: list[str] | tuple[str, ...] = (),
+        by: str = "",
+        note: str = "",
+        requested_at: datetime,
+        nonce: str = "",
+    ) -> Correction:
+        command = "\x1f".join(
+            [action, event_id or "", from_event_id or "", *article_ids, by, note, nonce]
+        )
+        return cls(
+            correction_id="cx-" + hashlib.sha1(command.encode()).hexdigest()[:16],
+            action=action,
+            event_id=event_id,
+            from_event_id=from_event_id,
+            article_ids=list(article_ids),
+            by=by,
+            note=note,
+            requested_at=requested_at,
+        )
 
 
 class DeadLetter(BaseModel):

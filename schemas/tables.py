@@ -57,6 +57,10 @@ events = Table(
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_seen", UTCDateTime, nullable=False, index=True),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The desk's corrections (issue 14): the article whose headline an editor pinned, and
+    # for an event merged into another, that event (its row stays, with no articles).
+    Column("pinned_article_id", String(ID)),
+    Column("merged_into", String(64)),
 )
 
 articles = Table(
@@ -76,6 +80,10 @@ articles = Table(
     Column("dup_similarity", Float),
     Column("embedding", LargeBinary),
     Column("extra", Text),
+    # The part of its event whose evidence the article shaped: the event it was matched
+    # into, kept when an editor merges that event into another, so that the merged event
+    # matches new articles with each half's own centroid and words (NULL: its event).
+    Column("part_id", String(64)),
 )
 
 event_sources = Table(
@@ -114,6 +122,28 @@ alerts = Table(
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("published", Boolean, nullable=False, default=False, index=True),
+)
+
+# Every correction an editor asked for, as the event stage decided it: `outcome` is
+# "applied", "unchanged" (already so: the same command twice) or "rejected" (`detail`
+# says why). `evidence`: the articles on each side at the time, JSON, for training data.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("action", String(16), nullable=False),
+    Column("event_id", String(64)),
+    Column("from_event_id", String(64)),
+    Column("article_ids", Text, nullable=False),  # JSON list
+    Column("result_event_id", String(64)),  # where the articles are now: new, or the target
+    Column("by", String(200), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON object
 )
 
 # The dedup stage's own state, written before its offsets are committed.

@@ -210,6 +210,108 @@ def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
         print_events(clusters)
 
 
+def _desk_options(f: Any) -> Any:
+    """What every correction command takes."""
+    for option in reversed(
+        [
+            click.option("--by", default=_default_editor(), show_default=True, help="who asks"),
+            click.option("--note", default="", help="why, for the record"),
+            click.option(
+                "--timeout",
+                "timeout_s",
+                type=float,
+                default=60.0,
+                show_default=True,
+                help="seconds to wait for a worker to apply it",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="print the record as JSON"),
+        ]
+    ):
+        f = option(f)
+    return _opt_servers(_opt_database(f))
+
+
+def _default_editor() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return ""
+
+
+def _correct(action: Any, overrides: dict[str, Any], **fields: Any) -> None:
+    from pipeline.cli.desk import run_correction
+    from pipeline.newsroom.desk import make_correction
+
+    by, note = overrides.pop("by"), overrides.pop("note")
+    timeout_s, as_json = overrides.pop("timeout_s"), overrides.pop("as_json")
+    correction = make_correction(action, by=by, note=note, **fields)
+    run_correction(load_settings(**overrides), correction, timeout_s, as_json)
+
+
+@main.command()
+@click.argument("into_event")
+@click.argument("from_event")
+@_desk_options
+def merge(into_event: str, from_event: str, **overrides: Any) -> None:
+    """Merge FROM_EVENT into INTO_EVENT: one happening, one event from now on."""
+    _correct("merge", overrides, event_id=into_event, from_event_id=from_event)
+
+
+@main.command()
+@click.argument("article_id")
+@click.option("--to", "to_event", help="the event it belongs to")
+@click.option("--new", "new_event", is_flag=True, help="an event of its own")
+@_desk_options
+def move(article_id: str, to_event: str | None, new_event: bool, **overrides: Any) -> None:
+    """Move ARTICLE_ID (and its wire copies) to another event, or to a new one."""
+    if bool(to_event) == new_event:
+        raise click.UsageError("give either --to EVENT_ID or --new")
+    _correct("move", overrides, event_id=to_event, article_ids=[article_id])
+
+
+@main.command()
+@click.argument("event_id")
+@click.argument("article_ids", nargs=-1, required=True)
+@_desk_options
+def split(event_id: str, article_ids: tuple[str, ...], **overrides: Any) -> None:
+    """Take the ARTICLE_IDS (and their wire copies) out of EVENT_ID, together, as a new event."""
+    _correct("split", overrides, event_id=event_id, article_ids=list(article_ids))
+
+
+@main.command()
+@click.argument("event_id")
+@click.argument("article_id")
+@_desk_options
+def pin(event_id: str, article_id: str, **overrides: Any) -> None:
+    """Show EVENT_ID under ARTICLE_ID's headline (its canonical article) until unpinned."""
+    _correct("pin", overrides, event_id=event_id, article_ids=[article_id])
+
+
+@main.command()
+@click.argument("event_id")
+@_desk_options
+def unpin(event_id: str, **overrides: Any) -> None:
+    """Let the pipeline choose EVENT_ID's headline again."""
+    _correct("unpin", overrides, event_id=event_id)
+
+
+@main.command()
+@_opt_database
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option(
+    "--export",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the applied ones as labelled pairs, JSON Lines (training data)",
+)
+def corrections(as_json: bool, export: Path | None, **overrides: Any) -> None:
+    """List the desk's corrections (who, when, what, note, outcome)."""
+    from pipeline.cli.desk import list_corrections
+
+    list_corrections(load_settings(**overrides), as_json, export)
+
+
 @main.command()
 @_opt_database
 @click.option(

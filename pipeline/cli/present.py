@@ -29,6 +29,11 @@ def print_events(events: list[dict[str, Any]], console: Console | None = None) -
                 f"({_count(event['duplicate_count'], 'copy', 'copies')}) · "
                 f"{_count(event['source_count'], 'source')} · "
                 f"{event['first_seen'][:16]} → {event['last_seen'][:16]}"
+                + (
+                    f" · headline pinned on {pinned}"
+                    if (pinned := event.get("pinned_article_id"))
+                    else ""
+                )
             ),
             title_justify="left",
             caption_justify="left",

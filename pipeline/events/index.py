@@ -295,6 +295,19 @@ class EventIndex:
         else:
             self._open(event_id, item, evidence)
 
+    def drop(self, event_id: str) -> None:
+        """Take an event out, its word statistics with it (an editor's correction then
+        `restore`s the members it has now: the merged evidence of two events, or one
+        without the articles that left)."""
+        event = self._events.pop(event_id, None)
+        if event is None:
+            return
+        self._rows.release(event.row)
+        if not event.closed:  # a closed event's statistics have already left
+            self.open_events -= 1
+            self._df.remove(event.term_documents, event.size)
+            self._mention_df.remove(event.mention_documents, event.size)
+
     def evict_before(self, cutoff: datetime) -> list[str]:
         """Close the events not seen since the cutoff, and drop the closed ones past the
         reopening lookback; returns the ids of the events dropped."""

@@ -8,11 +8,22 @@ from a store that lags behind it and split events.
 `plan` reads the store, then updates the in-memory index and event states; `save`
 writes the batch (articles, events, sources, and the outbox of updates and alerts) in
 one transaction. The agent retries `save` until it succeeds, then publishes the outbox.
+
+`apply` does the same for an editor's correction (merge, move, split, pin, unpin): it
+reads the events concerned and their articles, decides the effect
+(`pipeline.events.corrections`), rebuilds those events' aggregates and index entries from
+the members they have now, exactly as a restart would, and plans their rows, updates,
+alerts and the `corrections` row for the same one-transaction `save`.
+
+The index holds parts of events, not events: an event is one part, the one it opened as,
+until an editor merges another into it, whose part it then keeps beside its own. An
+article is matched against every part and joins the event of the best.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,11 +32,41 @@ import numpy as np
 
 from pipeline.embedding.codec import vector_from_bytes
 from pipeline.embedding.encoder import Encoder, embedding_text
+from pipeline.errors import CorrectionRejected
+from pipeline.events.corrections import Effect, EventFacts, decide
 from pipeline.events.index import Assignment, ClusterItem, EventIndex
-from pipeline.events.tracker import Change, EventState, record
-from pipeline.store import AlertRow, ArticleRow, EventRow, EventSourceRow, Store, UpdateRow, Writes
+from pipeline.events.tracker import Change, EventState, article_ref, describe, record
+from pipeline.store import (
+    APPLIED,
+    REJECTED,
+    UNCHANGED,
+    AlertRow,
+    ArticleRow,
+    CorrectionRow,
+    EventRow,
+    EventSourceRow,
+    Store,
+    UpdateRow,
+    Writes,
+)
 from schemas.article import Article
-from schemas.messages import Embedded, SourceSeen
+from schemas.messages import (
+    Alert,
+    Correction,
+    CorrectionRef,
+    Embedded,
+    EventUpdate,
+    SourceSeen,
+    UpdateKind,
+)
+
+UPDATE_KINDS: dict[str, UpdateKind] = {
+    "merge": "merged",
+    "move": "article_moved",
+    "split": "split",
+    "pin": "headline_pinned",
+    "unpin": "headline_unpinned",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +89,44 @@ class EventPlan:
     replays: int = 0
     assignments: list[Assignment] = field(default_factory=list)  # of the unique articles
     largest_event: int = 0  # articles in the largest open event after the batch
+    rejected: str | None = None  # why a correction was rejected
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the store holds of the events and articles a correction names: their event
+    rows, every article of those events, and where its own articles are."""
+
+    rows: dict[str, Any]
+    stored: list[Any]
+    members: dict[str, dict[str, str | None]]  # event -> {article: duplicate_of}
+    placements: dict[str, tuple[str, str | None]]
+
+    @classmethod
+    def read(cls, store: Store, correction: Correction) -> Situation:
+        placements = store.placements_of(correction.article_ids)
+        named = {e for e in (correction.event_id, correction.from_event_id) if e}
+        events = named | {e for e, _ in placements.values()}
+        rows = {r.id: r for r in store.events_by_id(events)}
+        stored = store.articles_of(rows)
+        members: dict[str, dict[str, str | None]] = defaultdict(dict)
+        for m in stored:
+            members[m.event_id][m.id] = m.duplicate_of
+        return cls(rows, stored, members, placements)
+
+    def decide(self, correction: Correction) -> Effect:
+        """The correction's effect here; raises CorrectionRejected with what is wrong."""
+        facts = {
+            r.id: EventFacts(r.article_count, r.merged_into, r.pinned_article_id)
+            for r in self.rows.values()
+        }
+        return decide(correction, facts, self.members, self.placements)
+
+
+def preview(store: Store, correction: Correction) -> Effect:
+    """What the correction would do now (the CLI and the dashboard check it before they
+    send it); raises CorrectionRejected with what is wrong."""
+    return Situation.read(store, correction).decide(correction)
 
 
 class EventStage:
@@ -73,6 +152,11 @@ class EventStage:
         self._states: dict[str, EventState] = {}
         self._members: dict[str, set[str]] = {}  # live event -> its canonical articles
         self._event_of: dict[str, str] = {}  # recent canonical article -> its event
+        # The index matches articles against parts of events: an event is one part, unless
+        # an editor merged others into it, which then keep their own evidence (centroid,
+        # words, mean time) as parts of it. part -> its event, event -> its live parts.
+        self._part_event: dict[str, str] = {}
+        self._parts: dict[str, set[str]] = {}
         # What leaves memory at the end of a batch: articles by age (an event that goes
         # on for weeks keeps only its recent members here; copies of older ones find
         # their event in the store), events out of the window, and events loaded for one
@@ -105,10 +189,7 @@ class EventStage:
         for m in self.store.members_of(ids):
             self._remember(m.event_id, m.id, m.published_at)
             if m.embedding is not None:
-                vector = vector_from_bytes(m.embedding)
-                self.index.restore(
-                    m.event_id, ClusterItem(m.id, vector, m.published_at, m.title, m.body)
-                )
+                self._restore(m.event_id, m.part_id or m.event_id, m)
         self.index.evict_before(latest - self.window)
         return len(rows)
 
@@ -176,9 +257,11 @@ class EventStage:
                     )
                 )
                 plan.assignments.append(assignment)
-                event_id = assignment.event_id
+                part = assignment.event_id  # the part of an event it matched, or opened
                 if assignment.created:
-                    self._states[event_id] = EventState.open(event_id, article)
+                    self._link(part, part)
+                    self._states[part] = EventState.open(part, article)
+                event_id = self._part_event[part]
                 self._remember(event_id, article.id, article.published_at)
                 change = self._record(
                     event_id,
@@ -198,6 +281,7 @@ class EventStage:
                         dup_similarity=item.dup_similarity if original else None,
                         event_similarity=assignment.similarity,
                         vector=vector,
+                        part_id=part,
                     )
                 )
             self._collect(plan, change, now)
@@ -209,7 +293,154 @@ class EventStage:
         if plan.writes:
             self.store.write(plan.writes)
 
+    def apply(self, correction: Correction, now: datetime) -> EventPlan:
+        """Plan an editor's correction; a rejected one plans only its `corrections` row."""
+        plan = EventPlan()
+        # Every read first, as in `plan`: a store that fails here leaves memory untouched.
+        if self.store.correction(correction.correction_id) is not None:
+            plan.replays = 1  # a redelivered message: applied (or rejected) before
+            return plan
+        seen = Situation.read(self.store, correction)
+        try:
+            effect = seen.decide(correction)
+        except CorrectionRejected as exc:
+            plan.rejected = str(exc)
+            plan.writes.corrections.append(_correction_row(correction, REJECTED, now, str(exc)))
+            return plan
+        if effect.unchanged:
+            plan.writes.corrections.append(
+                _correction_row(correction, UNCHANGED, now, "already so", effect.result_event_id)
+            )
+            return plan
+        self._apply(correction, effect, seen.rows, seen.stored, seen.members, plan, now)
+        return plan
+
     # -- internals -----------------------------------------------------------------
+
+    def _apply(
+        self,
+        correction: Correction,
+        effect: Effect,
+        rows: dict[str, Any],
+        stored: list[Any],
+        members: dict[str, dict[str, str | None]],
+        plan: EventPlan,
+        now: datetime,
+    ) -> None:
+        """The effect on memory and as rows: each event concerned is rebuilt from the
+        members it has after the correction."""
+        articles = {m.id: m for m in stored}
+        after: dict[str, list[Any]] = defaultdict(list)
+        for m in stored:  # oldest first, as `load` restores them
+            after[effect.moves.get(m.id, m.event_id)].append(m)
+        concerned = list(dict.fromkeys([*rows, *effect.moves.values()]))
+        cutoff = self._watermark - self.window if self._watermark else None
+        before = {e: {articles[a].source for a in held} for e, held in members.items()}
+        kind = UPDATE_KINDS[correction.action]
+        ref = CorrectionRef(
+            correction_id=correction.correction_id,
+            action=correction.action,
+            by=correction.by,
+            note=correction.note,
+            merged_from=effect.merged_from,
+        )
+        cause = _cause(correction, effect, rows, articles)
+
+        def part_after(m: Any) -> str:
+            """A merged event keeps its halves' evidence apart; moved articles go to the
+            target's own part."""
+            part = m.part_id or m.event_id
+            if m.id not in effect.moves or correction.action == "merge":
+                return str(part)
+            return effect.moves[m.id]
+
+        for event_id in concerned:
+            for part in self._parts.pop(event_id, set()):
+                self._part_event.pop(part, None)
+                self.index.drop(part)
+        for m in stored:
+            self.index.drop(m.part_id or m.event_id)
+        for event_id in concerned:
+            old_pin = rows[event_id].pinned_article_id if event_id in rows else None
+            pin = effect.pins.get(event_id, old_pin)
+            held = after.get(event_id, [])
+            if pin not in {m.id for m in held}:
+                pin = None  # the pinned article left the event: the pin goes with it
+            if held:
+                state = EventState.rebuild(
+                    event_id,
+                    [(_article(m), m.duplicate_of is not None) for m in held],
+                    _article(articles[pin]) if pin else None,
+                )
+            else:  # merged into another, or emptied: gone, its row kept with no articles
+                state = _state_from_row(rows[event_id], [])
+                state.article_count = state.duplicate_count = 0
+                state.sources = {}
+                state.pinned_article_id = None
+            # Kept as a start would load it: open in the live window, closed (and able to
+            # reopen) within the lookback after it; `evict_before` below closes the latter.
+            live = bool(held) and (
+                cutoff is None or state.last_seen >= cutoff - self.index.lookback
+            )
+            if live:
+                for m in held:
+                    if m.embedding is not None:
+                        self._restore(event_id, part_after(m), m)
+                self._states[event_id] = state
+                self._members.setdefault(event_id, set())
+            else:  # out of the live window now, as `_forget` would leave it
+                self._states.pop(event_id, None)
+                for article_id in self._members.pop(event_id, ()):
+                    self._event_of.pop(article_id, None)
+            update = describe(
+                state,
+                kind,
+                f"{event_id}:{correction.correction_id}",
+                cause,
+                produced_at=correction.requested_at,
+                now=now,
+                correction=ref,
+                members=[
+                    article_ref(
+                        _article(m),
+                        m.duplicate_of,
+                        m.dup_similarity if m.duplicate_of else m.event_similarity,
+                    )
+                    for m in held
+                ],
+            )
+            merged_into = effect.result_event_id if event_id == effect.merged_from else None
+            plan.writes.events[event_id] = EventRow.of(update, now, merged_into)
+            plan.writes.replaced_sources.add(event_id)
+            plan.writes.sources.extend(
+                EventSourceRow(event_id, s.source, s.first_seen, s.article_id)
+                for s in state.sources.values()
+            )
+            plan.writes.updates.append(UpdateRow.of(update, now))
+            if correction.action == "merge" and event_id == effect.result_event_id:
+                joined = [s for s in update.sources if s.source not in before.get(event_id, ())]
+                plan.writes.alerts.extend(
+                    AlertRow.of(a, now) for a in _merge_alerts(update, joined)
+                )
+        if cutoff is not None:
+            self._evicted.extend(self.index.evict_before(cutoff))
+        for article_id, event_id in effect.moves.items():
+            m = articles[article_id]
+            self._event_of.pop(article_id, None)
+            self._members.get(m.event_id, set()).discard(article_id)
+            if m.embedding is not None and event_id in self._states:
+                self._remember(event_id, article_id, m.published_at)
+        plan.writes.moves.update({a: (e, part_after(articles[a])) for a, e in effect.moves.items()})
+        plan.writes.corrections.append(
+            _correction_row(
+                correction,
+                APPLIED,
+                now,
+                "",
+                effect.result_event_id,
+                _evidence(correction, effect, members),
+            )
+        )
 
     def _record(
         self,
@@ -255,6 +486,16 @@ class EventStage:
         text = embedding_text(article.title, article.body, self.embed_max_chars)
         return self.encoder.encode([text])[0]
 
+    def _link(self, part: str, event_id: str) -> None:
+        self._part_event[part] = event_id
+        self._parts.setdefault(event_id, set()).add(part)
+
+    def _restore(self, event_id: str, part: str, m: Any) -> None:
+        """Put a stored member (with its embedding) back into its part of the index."""
+        vector = vector_from_bytes(m.embedding)
+        self.index.restore(part, ClusterItem(m.id, vector, m.published_at, m.title, m.body))
+        self._link(part, event_id)
+
     def _remember(self, event_id: str, article_id: str, published_at: datetime) -> None:
         self._event_of[article_id] = event_id
         self._members.setdefault(event_id, set()).add(article_id)
@@ -276,7 +517,13 @@ class EventStage:
         if self._watermark is not None and published_at <= self._watermark:
             return
         self._watermark = published_at
-        self._evicted.extend(self.index.evict_before(published_at - self.window))
+        for part in self.index.evict_before(published_at - self.window):
+            event_id = self._part_event.pop(part, part)
+            parts = self._parts.get(event_id, set())
+            parts.discard(part)
+            if not parts:  # the event's last live part: the event leaves the window
+                self._parts.pop(event_id, None)
+                self._evicted.append(event_id)
 
     def _forget(self) -> None:
         """Drop what the live window no longer needs (see __init__)."""
@@ -286,7 +533,7 @@ class EventStage:
                 self._event_of.pop(article_id, None)
         self._evicted.clear()
         for event_id in self._borrowed:
-            if event_id in self.index:
+            if self._parts.get(event_id):
                 continue
             self._states.pop(event_id, None)
             self._members.pop(event_id, None)
@@ -299,6 +546,121 @@ class EventStage:
             event_id = self._event_of.pop(article_id, None)
             if event_id is not None:
                 self._members.get(event_id, set()).discard(article_id)
+
+
+def _article(m: Any) -> Article:
+    """A stored article, as the aggregates need it."""
+    return Article(
+        id=m.id,
+        source=m.source,
+        body=m.body,
+        title=m.title,
+        url=m.url,
+        published_at=m.published_at,
+        received_at=m.received_at,
+    )
+
+
+def _cause(
+    correction: Correction, effect: Effect, rows: dict[str, Any], articles: dict[str, Any]
+) -> Any:
+    """The article an update of this correction names."""
+    if correction.action == "merge":
+        article_id = rows[effect.merged_from].canonical_article_id
+    elif correction.action == "unpin":
+        article_id = rows[correction.event_id].pinned_article_id
+    else:
+        article_id = correction.article_ids[0]
+    m = articles.get(article_id)
+    if m is None:  # not stored with the event any more: name it by its event's row
+        row = rows[correction.event_id or ""]
+        return article_ref(
+            Article(
+                id=article_id,
+                source="",
+                body="",
+                title=row.headline,
+                published_at=row.first_seen,
+                received_at=row.first_seen,
+            ),
+            None,
+            None,
+        )
+    return article_ref(_article(m), m.duplicate_of, None)
+
+
+def _merge_alerts(update: EventUpdate, joined: list[SourceSeen]) -> list[Alert]:
+    """A merge that brings sources to an event says so, naming the correction."""
+    assert update.correction is not None
+    correction_id = update.correction.correction_id
+    return [
+        Alert(
+            alert_id=f"{update.event_id}:source_joined:{seen.source}:{correction_id}",
+            kind="source_joined",
+            event_id=update.event_id,
+            headline=update.headline,
+            source=seen.source,
+            article_id=seen.article_id,
+            source_count=update.source_count,
+            sources=[s.source for s in update.sources],
+            created_at=update.emitted_at,
+            correction_id=correction_id,
+        )
+        for seen in joined
+    ]
+
+
+def _evidence(
+    correction: Correction, effect: Effect, members: dict[str, dict[str, str | None]]
+) -> dict[str, Any]:
+    """The originals on each side, at the time: labelled pairs for training (`wirewatch
+    corrections --export`)."""
+
+    def originals(event_id: str | None, leaving: bool | None = None) -> list[str]:
+        return sorted(
+            a
+            for a, original in members.get(event_id or "", {}).items()
+            if original is None and (leaving is None or (a in effect.moves) == leaving)
+        )
+
+    if correction.action == "merge":
+        return {"into": originals(effect.result_event_id), "from": originals(effect.merged_from)}
+    if correction.action in ("move", "split"):
+        moved = sorted(a for a in effect.moves if a in correction.article_ids)
+        source = next(
+            (e for e, m in members.items() if set(m) & set(effect.moves)), correction.event_id
+        )
+        return {
+            "moved": moved,
+            "left": originals(source, leaving=False),
+            "joined": originals(effect.result_event_id),
+        }
+    return {"pinned": effect.pins.get(correction.event_id or "")}
+
+
+def _correction_row(
+    correction: Correction,
+    outcome: str,
+    now: datetime,
+    detail: str,
+    result_event_id: str | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> CorrectionRow:
+    return CorrectionRow(
+        id=correction.correction_id,
+        action=correction.action,
+        event_id=correction.event_id,
+        from_event_id=correction.from_event_id,
+        article_ids=correction.article_ids,
+        result_event_id=result_event_id,
+        by=correction.by,
+        note=correction.note,
+        requested_at=correction.requested_at,
+        applied_at=now,
+        outcome=outcome,
+        detail=detail,
+        evidence=evidence or {},
+    )
 
 
 def _state_from_row(row: Any, sources: list[Any]) -> EventState:
@@ -315,6 +677,7 @@ def _state_from_row(row: Any, sources: list[Any]) -> EventState:
             s.source: SourceSeen(source=s.source, first_seen=s.first_seen, article_id=s.article_id)
             for s in sources
         },
+        pinned_article_id=row.pinned_article_id,
     )
 
 
@@ -326,6 +689,7 @@ def _article_row(
     dup_similarity: float | None = None,
     event_similarity: float | None = None,
     vector: np.ndarray | None = None,
+    part_id: str | None = None,
 ) -> ArticleRow:
     return ArticleRow(
         id=article.id,
@@ -342,4 +706,5 @@ def _article_row(
         dup_similarity=dup_similarity,
         embedding=vector,
         extra=article.extra,
+        part_id=part_id,
     )

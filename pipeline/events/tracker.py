@@ -12,7 +12,14 @@ from datetime import datetime
 
 from pipeline.text import HEADLINE_CHARS, first_sentence
 from schemas.article import Article
-from schemas.messages import Alert, ArticleRef, EventUpdate, SourceSeen, UpdateKind
+from schemas.messages import (
+    Alert,
+    ArticleRef,
+    CorrectionRef,
+    EventUpdate,
+    SourceSeen,
+    UpdateKind,
+)
 
 
 def headline_from(article: Article) -> tuple[str, bool]:
@@ -33,6 +40,8 @@ class EventState:
     article_count: int = 0
     duplicate_count: int = 0
     sources: dict[str, SourceSeen] = field(default_factory=dict)
+    # An editor's choice of headline: the event keeps it, whatever arrives, until unpinned.
+    pinned_article_id: str | None = None
 
     @classmethod
     def open(cls, event_id: str, article: Article) -> EventState:
@@ -46,11 +55,35 @@ class EventState:
             last_seen=article.published_at,
         )
 
+    @classmethod
+    def rebuild(
+        cls, event_id: str, members: list[tuple[Article, bool]], pinned: Article | None
+    ) -> EventState:
+        """The event's aggregate from its members (article, is a copy), as if they had
+        come in order of publication, under the pinned headline if any: what a correction
+        leaves (and writes, so that a restart reads the same back)."""
+        ordered = sorted(members, key=lambda m: (m[0].published_at, m[0].id))
+        originals = [article for article, duplicate in ordered if not duplicate]
+        state = cls.open(event_id, originals[0] if originals else ordered[0][0])
+        for article, duplicate in ordered:
+            state.add(article, duplicate=duplicate)
+        state.pin(pinned)
+        return state
+
+    def pin(self, article: Article | None) -> None:
+        """Show the event under this article, whatever arrives later; None: no pin."""
+        self.pinned_article_id = article.id if article else None
+        if article is not None:
+            self.canonical_article_id = article.id
+            self.headline, self.headline_is_title = headline_from(article)
+
     def add(self, article: Article, *, duplicate: bool) -> bool:
         """Count the article in; True when its source is new to the event."""
         self.article_count += 1
         self.duplicate_count += int(duplicate)
-        if not duplicate and article.published_at < self.first_seen:
+        if self.pinned_article_id is not None:
+            pass  # an editor chose the headline
+        elif not duplicate and article.published_at < self.first_seen:
             # Stages may run partitions in parallel, so an earlier article can arrive later:
             # the event's canonical article is the first published, not the first processed.
             self.canonical_article_id = article.id
@@ -99,32 +132,14 @@ def record(
         kind = "duplicate_added"
     else:
         kind = "article_added"
-    sources = sorted(state.sources.values(), key=lambda s: (s.first_seen, s.source))
-    update = EventUpdate(
-        update_id=f"{state.event_id}:{article.id}",
-        event_id=state.event_id,
-        kind=kind,
-        headline=state.headline,
-        canonical_article_id=state.canonical_article_id,
-        article_count=state.article_count,
-        duplicate_count=state.duplicate_count,
-        source_count=len(state.sources),
-        sources=sources,
-        first_seen=state.first_seen,
-        last_seen=state.last_seen,
-        article=ArticleRef(
-            id=article.id,
-            source=article.source,
-            title=article.title,
-            lead=None if article.title else first_sentence(article.body),
-            url=article.url,
-            language=article.language,
-            published_at=article.published_at,
-            duplicate_of=duplicate_of,
-            similarity=similarity,
-        ),
+    sources = sorted_sources(state)
+    update = describe(
+        state,
+        kind,
+        f"{state.event_id}:{article.id}",
+        article_ref(article, duplicate_of, similarity),
         produced_at=produced_at,
-        emitted_at=now,
+        now=now,
     )
     alerts = []
     if created or new_source:
@@ -145,3 +160,54 @@ def record(
             )
         )
     return Change(update, alerts)
+
+
+def sorted_sources(state: EventState) -> list[SourceSeen]:
+    return sorted(state.sources.values(), key=lambda s: (s.first_seen, s.source))
+
+
+def article_ref(article: Article, duplicate_of: str | None, similarity: float | None) -> ArticleRef:
+    return ArticleRef(
+        id=article.id,
+        source=article.source,
+        title=article.title,
+        lead=None if article.title else first_sentence(article.body),
+        url=article.url,
+        language=article.language,
+        published_at=article.published_at,
+        duplicate_of=duplicate_of,
+        similarity=similarity,
+    )
+
+
+def describe(
+    state: EventState,
+    kind: UpdateKind,
+    update_id: str,
+    article: ArticleRef,
+    *,
+    produced_at: datetime,
+    now: datetime,
+    correction: CorrectionRef | None = None,
+    members: list[ArticleRef] | None = None,
+) -> EventUpdate:
+    """The event as it is now, as an update of this kind caused by this article."""
+    return EventUpdate(
+        update_id=update_id,
+        event_id=state.event_id,
+        kind=kind,
+        headline=state.headline,
+        canonical_article_id=state.canonical_article_id,
+        article_count=state.article_count,
+        duplicate_count=state.duplicate_count,
+        source_count=len(state.sources),
+        sources=sorted_sources(state),
+        first_seen=state.first_seen,
+        last_seen=state.last_seen,
+        article=article,
+        produced_at=produced_at,
+        emitted_at=now,
+        pinned_article_id=state.pinned_article_id,
+        correction=correction,
+        members=members,
+    )

@@ -1,11 +1,13 @@
 """Kafka: the embedded Tansu broker (and, detached, the one `wirewatch run` shares and
 outlives), the one table of wirewatch's topics and their creation, the watch that
-notices a broker which lost them, `wirewatch ingest`, and the dead-letter reader."""
+notices a broker which lost them, `wirewatch ingest`, the dead-letter reader, and the
+few records the desk sends (`send_records`)."""
 
 from pipeline.kafka.broker import EmbeddedBroker, free_port, port_open
 from pipeline.kafka.deadletters import DeadLetterRecord, read_dead_letters
 from pipeline.kafka.detached import DetachedBroker
 from pipeline.kafka.ingest import IngestReport, ingest
+from pipeline.kafka.produce import send_records
 from pipeline.kafka.topics import TopicSpec, ensure_topics, topic_specs
 from pipeline.kafka.watch import TopicWatch
 
@@ -21,5 +23,6 @@ __all__ = [
     "ingest",
     "port_open",
     "read_dead_letters",
+    "send_records",
     "topic_specs",
 ]

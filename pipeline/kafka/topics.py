@@ -21,7 +21,7 @@ from pipeline.settings import Settings
 log = logging.getLogger(__name__)
 
 
-TopicRole = Literal["articles", "dlq", "deduped", "embedded", "updates", "alerts"]
+TopicRole = Literal["articles", "dlq", "deduped", "embedded", "corrections", "updates", "alerts"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,10 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec("deduped", settings.topic_deduped, settings.work_partitions, True),
         # The event stage is a single writer: one partition.
         TopicSpec("embedded", settings.topic_embedded, 1, True),
+        # The desk's corrections go to the same single writer, so one partition too: faust
+        # assigns the one-partition topics of a worker's agents together (copartitioned),
+        # so the worker that holds `embedded` holds `corrections` as well.
+        TopicSpec("corrections", settings.topic_corrections, 1, True),
         TopicSpec("updates", settings.topic_updates, settings.output_partitions, False),
         TopicSpec("alerts", settings.topic_alerts, settings.output_partitions, False),
     ]

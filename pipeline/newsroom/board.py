@@ -5,6 +5,10 @@ replayed in write order), then the `event-updates` topic. Update ids are stable,
 update seen twice (in the store and on the topic, or redelivered) changes nothing. Each
 update of an event carries one more article than the one before, so its article count
 orders them: an older update never overwrites a newer headline or source list.
+
+An editor's correction is the exception: its update carries the event's whole article
+list (`members`), which replaces the view's, and its counts, even lower ones. An event it
+leaves with no articles (merged into another, or emptied by a move) leaves the board.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class EventView:
     version: int = -1  # article count of the newest update applied
     headline: str = ""
     canonical_article_id: str = ""
+    pinned_article_id: str | None = None
     article_count: int = 0
     duplicate_count: int = 0
     sources: list[SourceSeen] = field(default_factory=list)
@@ -69,8 +74,12 @@ class EventView:
         if update.update_id in self.update_ids:
             return False
         self.update_ids.add(update.update_id)
+        if update.members is not None:  # a correction: the event as it is now
+            self.articles = {a.id: a for a in update.members}
+            self.version = -1
         if update.article_count > self.version:
             self.version = update.article_count
+            self.pinned_article_id = update.pinned_article_id
             self.headline = update.headline
             self.canonical_article_id = update.canonical_article_id
             self.article_count = update.article_count
@@ -78,7 +87,8 @@ class EventView:
             self.sources = list(update.sources)
             self.first_seen = update.first_seen
             self.last_seen = update.last_seen
-        self.articles.setdefault(update.article.id, update.article)
+        if update.members is None:
+            self.articles.setdefault(update.article.id, update.article)
         if self.last_activity is None or update.emitted_at > self.last_activity:
             self.last_activity = update.emitted_at
         self.timeline.append(
@@ -128,6 +138,7 @@ class EventView:
             "order_key": self.order_key(),
             "headline": self.headline,
             "canonical_article_id": self.canonical_article_id,
+            "pinned_article_id": self.pinned_article_id,
             "article_count": self.article_count,
             "duplicate_count": self.duplicate_count,
             "source_count": len(self.sources),
@@ -203,6 +214,8 @@ class Board:
                 view = self._events[update.event_id] = EventView(update.event_id)
             if view.apply(update, self.max_timeline):
                 changed.add(update.event_id)
+            if view.article_count == 0 and update.members is not None:
+                del self._events[update.event_id]  # merged or emptied by a correction: gone
         self._drop_inactive()
         return {event_id for event_id in changed if event_id in self._events}
 

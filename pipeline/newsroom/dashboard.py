@@ -45,6 +45,7 @@ from pipeline.errors import WirewatchError
 from pipeline.kafka.topics import ensure_topics, topic_spec
 from pipeline.logs import quiet_kafka_clients
 from pipeline.newsroom.board import Board
+from pipeline.newsroom.editing import add_desk_routes
 from pipeline.settings import Settings
 from pipeline.store import Store, recent_updates, updates_of
 from schemas.messages import EventUpdate
@@ -111,6 +112,11 @@ class Hub:
             updates.append(update)
         changed = self.board.apply_all(updates)
         view = self.board.get(update.event_id)
+        if view is None and update.members == [] and update.article_count == 0:
+            # merged into another event, or emptied, by an editor's correction
+            payload = {"kind": update.kind, "update_id": update.update_id}
+            self._broadcast(sse("removed", {**payload, "event_id": update.event_id}))
+            return
         if view is None or update.event_id not in changed:
             return  # a repeat, or an event too old to make the board
         payload = {"kind": update.kind, "update_id": update.update_id, "event": view.as_json()}
@@ -377,6 +383,7 @@ def create_web_app(settings: Settings, store: Store | None = None) -> web.Applic
     app.router.add_get("/api/stream", stream)
     app.router.add_get("/healthz", health)
     app.router.add_static("/static/", web_root())
+    add_desk_routes(app, settings, store)  # the editors' corrections (editing.py)
 
     async def background(app: web.Application) -> AsyncIterator[None]:
         try:

@@ -90,9 +90,11 @@ def create_app(
         if settings.topic_articles in topics_assigned:
             services.stale.add("dedup")
             held.append("dedup")
-        if settings.topic_embedded in topics_assigned:
+        if topics_assigned & {settings.topic_embedded, settings.topic_corrections}:
             services.stale.add("events")
             held.append("events")
+        if settings.topic_corrections in topics_assigned:
+            held.append("corrections")  # with events: faust keeps them together
         log.info(
             "assigned %d partitions; single writers here: %s",
             len(assigned),

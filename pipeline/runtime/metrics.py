@@ -74,6 +74,12 @@ LARGEST_EVENT = Gauge(
 EVENTS_REOPENED = Counter(
     "wirewatch_events_reopened", "Closed events reopened by a later article", registry=REGISTRY
 )
+CORRECTIONS = Counter(
+    "wirewatch_corrections",
+    "Editors' corrections decided by the event stage",
+    ["action", "outcome"],
+    registry=REGISTRY,
+)
 EMBEDDING_BATCH_SECONDS = Histogram(
     "wirewatch_embedding_batch_seconds",
     "Time to embed one batch of articles",
@@ -138,6 +144,16 @@ def observe_events(plan: EventPlan, now: datetime | None = None) -> None:
         elif update.kind == "reopened":
             EVENTS_REOPENED.inc()
         END_TO_END_SECONDS.observe(max(0.0, (now - update.produced_at).total_seconds()))
+
+
+def observe_correction(action: str, plan: EventPlan) -> None:
+    """After a correction is stored and its updates published."""
+    if plan.replays:
+        REDELIVERIES.labels("corrections").inc(plan.replays)
+    for row in plan.writes.corrections:
+        CORRECTIONS.labels(action, row.outcome).inc()
+    if plan.rejected:
+        DEAD_LETTERS.labels("correction_rejected").inc()
 
 
 def observe_lag(

@@ -37,6 +37,7 @@ class Topics:
     dlq: faust.TopicT
     deduped: faust.TopicT
     embedded: faust.TopicT
+    corrections: faust.TopicT
     updates: faust.TopicT
     alerts: faust.TopicT
 
@@ -60,6 +61,8 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-model")
     )
     _encoder_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The event stage's batches and the desk's corrections, one after the other.
+    events_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Model lanes (issue 7, see lanes.py): encoders that embed batches side by side.
     lanes: list[Encoder] = field(default_factory=list)
     lane_pool: ThreadPoolExecutor | None = None

@@ -5,9 +5,13 @@ its outbox (`timeline`). All SQL of wirewatch is in here."""
 
 from pipeline.store.availability import is_unavailable, looks_misconfigured
 from pipeline.store.rows import (
+    APPLIED,
+    REJECTED,
+    UNCHANGED,
     AlertRow,
     ArticleRow,
     ClaimedDeliveries,
+    CorrectionRow,
     DeliveryRow,
     EventRow,
     EventSourceRow,
@@ -20,9 +24,13 @@ from pipeline.store.store import Store
 from pipeline.store.timeline import recent_updates, updates_of
 
 __all__ = [
+    "APPLIED",
+    "REJECTED",
+    "UNCHANGED",
     "AlertRow",
     "ArticleRow",
     "ClaimedDeliveries",
+    "CorrectionRow",
     "DeliveryRow",
     "EventRow",
     "EventSourceRow",

@@ -50,6 +50,7 @@ class ArticleRow:
     dup_similarity: float | None = None
     embedding: np.ndarray | None = None  # the vector that placed it; copies have none
     extra: Mapping[str, Any] | None = None  # the input's unknown fields, stored as JSON
+    part_id: str | None = None  # the part of the event it matched (see schemas/tables.py)
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,13 @@ class EventRow:
     first_seen: datetime
     last_seen: datetime
     updated_at: datetime
+    pinned_article_id: str | None = None
+    merged_into: str | None = None
 
     @classmethod
-    def of(cls, update: EventUpdate, updated_at: datetime) -> EventRow:
+    def of(
+        cls, update: EventUpdate, updated_at: datetime, merged_into: str | None = None
+    ) -> EventRow:
         """The event as an update leaves it."""
         return cls(
             update.event_id,
@@ -79,6 +84,8 @@ class EventRow:
             update.first_seen,
             update.last_seen,
             updated_at,
+            update.pinned_article_id,
+            merged_into,
         )
 
 
@@ -156,18 +163,46 @@ class DeliveryRow:
     attempts: int = 0
 
 
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A `corrections` row: one correction of the desk, as the event stage decided it."""
+
+    id: str
+    action: str
+    event_id: str | None
+    from_event_id: str | None
+    article_ids: list[str]
+    result_event_id: str | None
+    by: str
+    note: str
+    requested_at: datetime
+    applied_at: datetime
+    outcome: str  # APPLIED, UNCHANGED or REJECTED
+    detail: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+# The outcomes of a correction (`corrections.outcome`).
+APPLIED, UNCHANGED, REJECTED = "applied", "unchanged", "rejected"
+
+
 @dataclass
 class Writes:
-    """Everything one batch of the event stage writes, in one transaction."""
+    """Everything one batch of the event stage writes, in one transaction. A correction
+    also moves stored articles (`moves`: article id -> (event id, part id)) and rewrites
+    the sources of the events it changes (`replaced_sources`)."""
 
     articles: list[ArticleRow] = field(default_factory=list)
     events: dict[str, EventRow] = field(default_factory=dict)  # last state per event
     sources: list[EventSourceRow] = field(default_factory=list)
     updates: list[UpdateRow] = field(default_factory=list)
     alerts: list[AlertRow] = field(default_factory=list)
+    moves: dict[str, tuple[str, str]] = field(default_factory=dict)
+    replaced_sources: set[str] = field(default_factory=set)
+    corrections: list[CorrectionRow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.articles)
+        return bool(self.articles or self.corrections)
 
 
 @dataclass(frozen=True)
@@ -193,7 +228,16 @@ class ClaimedDeliveries:
     attempts: int  # the most attempts any of them has had
 
 
-Row = FingerprintRow | ArticleRow | EventRow | EventSourceRow | UpdateRow | AlertRow | DeliveryRow
+Row = (
+    FingerprintRow
+    | ArticleRow
+    | EventRow
+    | EventSourceRow
+    | UpdateRow
+    | AlertRow
+    | DeliveryRow
+    | CorrectionRow
+)
 
 
 def column_values(row: Row) -> dict[str, Any]:
@@ -205,6 +249,9 @@ def column_values(row: Row) -> dict[str, Any]:
     elif isinstance(row, ArticleRow):
         values["embedding"] = None if row.embedding is None else vector_bytes(row.embedding)
         values["extra"] = dumps(row.extra) if row.extra else None
+    elif isinstance(row, CorrectionRow):
+        values["article_ids"] = dumps(row.article_ids)
+        values["evidence"] = dumps(row.evidence)
     return values
 
 

@@ -6,13 +6,28 @@ indexes from it on start; the CLI, the dashboard, the webhook and the evaluation
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import uuid4
 
-from sqlalchemy import Column, Connection, Table, case, func, or_, select, update
+from sqlalchemy import (
+    DDL,
+    Column,
+    Connection,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.schema import CreateColumn
 
 from pipeline.errors import StoreUnavailable
 from pipeline.store.availability import is_unavailable
@@ -35,6 +50,7 @@ from pipeline.text import HEADLINE_CHARS, first_sentence
 from schemas.tables import (
     alerts,
     articles,
+    corrections,
     event_sources,
     event_updates,
     events,
@@ -73,6 +89,7 @@ class Store:
                     # same tables (a unique violation in pg_type): one at a time.
                     conn.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
                 schema.create_all(conn)
+                _add_missing_columns(conn)
 
         self.run(work)
 
@@ -188,17 +205,39 @@ class Store:
                         "first_seen",
                         "last_seen",
                         "updated_at",
+                        "pinned_article_id",
+                        "merged_into",
                     ],
                 )
+                if writes.moves:
+                    conn.execute(
+                        update(articles)
+                        .where(articles.c.id == bindparam("moved_id"))
+                        .values(event_id=bindparam("to_event"), part_id=bindparam("to_part")),
+                        [
+                            {"moved_id": a, "to_event": e, "to_part": p}
+                            for a, (e, p) in writes.moves.items()
+                        ],
+                    )
+                if writes.replaced_sources:
+                    replaced = list(writes.replaced_sources)
+                    conn.execute(
+                        delete(event_sources).where(event_sources.c.event_id.in_(replaced))
+                    )
                 sources = _values(writes.sources)
                 upsert_rows(conn, event_sources, sources, key=["event_id", "source"])
                 upsert_rows(conn, event_updates, _values(writes.updates), key=["id"])
                 upsert_rows(conn, alerts, _values(writes.alerts), key=["id"])
+                upsert_rows(conn, corrections, _values(writes.corrections), key=["id"])
 
         self.run(work)
 
     def live_events(self, cutoff: datetime) -> list[Any]:
-        query = select(events).where(events.c.last_seen >= cutoff).order_by(events.c.first_seen)
+        query = (
+            select(events)
+            .where(events.c.last_seen >= cutoff, events.c.article_count > 0)
+            .order_by(events.c.first_seen)
+        )
         return self.run(lambda: self.fetch_all(query))
 
     def events_by_id(self, event_ids: Iterable[str]) -> list[Any]:
@@ -228,11 +267,71 @@ class Store:
                 articles.c.body,
                 articles.c.published_at,
                 articles.c.embedding,
+                articles.c.part_id,
             )
             .where(articles.c.event_id.in_(ids), articles.c.embedding.is_not(None))
             .order_by(articles.c.published_at, articles.c.id)
         )
         return self.run(lambda: self.fetch_all(query))
+
+    def placements_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """id -> (event_id, duplicate_of) of those of the articles that are stored."""
+        ids = list(set(article_ids))
+        if not ids:
+            return {}
+        c = articles.c
+        query = select(c.id, c.event_id, c.duplicate_of).where(c.id.in_(ids))
+        return {r.id: (r.event_id, r.duplicate_of) for r in self.run(lambda: self.fetch_all(query))}
+
+    def copies_of(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """copy id -> its original, for the stored copies of the given originals."""
+        ids = list(set(article_ids))
+        if not ids:
+            return {}
+        c = articles.c
+        query = select(c.id, c.duplicate_of).where(c.duplicate_of.in_(ids))
+        return {r.id: r.duplicate_of for r in self.run(lambda: self.fetch_all(query))}
+
+    def articles_of(self, event_ids: Iterable[str]) -> list[Any]:
+        """Every stored article of the events, with what rebuilds the events' aggregates
+        and index entries, oldest first."""
+        ids = list(set(event_ids))
+        if not ids:
+            return []
+        c = articles.c
+        query = (
+            select(
+                c.id,
+                c.event_id,
+                c.duplicate_of,
+                c.source,
+                c.title,
+                c.url,
+                c.body,
+                c.published_at,
+                c.received_at,
+                c.embedding,
+                c.dup_similarity,
+                c.event_similarity,
+                c.part_id,
+            )
+            .where(c.event_id.in_(ids))
+            .order_by(c.published_at, c.id)
+        )
+        return self.run(lambda: self.fetch_all(query))
+
+    # -- the desk's corrections ----------------------------------------------------
+
+    def correction(self, correction_id: str) -> dict[str, Any] | None:
+        """The recorded correction, as `corrections_list` gives it; None if not (yet) there."""
+        query = select(corrections).where(corrections.c.id == correction_id)
+        rows = self.run(lambda: self.fetch_all(query))
+        return _correction_dict(rows[0]) if rows else None
+
+    def corrections_list(self) -> list[dict[str, Any]]:
+        """Every recorded correction, oldest first."""
+        query = select(corrections).order_by(corrections.c.seq)
+        return [_correction_dict(r) for r in self.run(lambda: self.fetch_all(query))]
 
     # -- the outbox ----------------------------------------------------------------
 
@@ -430,7 +529,11 @@ class Store:
 
         def work() -> list[dict[str, Any]]:
             with self.engine.connect() as conn:
-                query = select(events).order_by(*event_order_by())
+                query = (
+                    select(events)
+                    .where(events.c.article_count > 0)  # merged or emptied: gone
+                    .order_by(*event_order_by())
+                )
                 if limit:
                     query = query.limit(limit)
                 rows = conn.execute(query).all()
@@ -488,6 +591,7 @@ class Store:
                     "event_id": r.id,
                     "headline": r.headline,
                     "canonical_article_id": r.canonical_article_id,
+                    "pinned_article_id": r.pinned_article_id,
                     "article_count": r.article_count,
                     "duplicate_count": r.duplicate_count,
                     "source_count": r.source_count,
@@ -515,6 +619,37 @@ class Store:
     def fetch_scalar(self, query: Any) -> Any:
         with self.engine.connect() as conn:
             return conn.execute(query).scalar()
+
+
+def _correction_dict(r: Any) -> dict[str, Any]:
+    return {
+        "correction_id": r.id,
+        "action": r.action,
+        "event_id": r.event_id,
+        "from_event_id": r.from_event_id,
+        "article_ids": json.loads(r.article_ids),
+        "result_event_id": r.result_event_id,
+        "by": r.by,
+        "note": r.note,
+        "requested_at": r.requested_at.isoformat(),
+        "applied_at": r.applied_at.isoformat(),
+        "outcome": r.outcome,
+        "detail": r.detail,
+        "evidence": json.loads(r.evidence),
+    }
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Columns added after a store was first created (create_all makes missing tables
+    only, such as `corrections`): added, empty, which is what they mean for the rows
+    already there. Constant DDL made from the schema itself, as create_all's: no values."""
+    for table in (events, articles):
+        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+        name = conn.dialect.identifier_preparer.format_table(table)
+        for column in table.c:
+            if column.name not in present and column.nullable:
+                definition = CreateColumn(column).compile(dialect=conn.dialect)
+                conn.execute(DDL(f"ALTER TABLE {name} ADD COLUMN {definition}"))
 
 
 def _values(rows: Iterable[Row | Mapping[str, Any]]) -> list[dict[str, Any]]:

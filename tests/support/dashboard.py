@@ -26,6 +26,8 @@ LAUNCH_FLAGS = [
 
 
 def spawn_dashboard(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`wirewatch dashboard --port PORT` with these settings; returns once it listens."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **settings_env(settings), "WIREWATCH_LOG_FORMAT": "json"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

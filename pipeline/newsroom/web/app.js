@@ -231,6 +231,7 @@ function upsert(ev, kind) {
   events.set(ev.event_id, ev);
   const oldNode = list.querySelector(`[data-event-id="${CSS.escape(ev.event_id)}"]`);
   const node = card(ev, previous, kind);
+  deskDecorate(node, ev); // desk.js: the editors' controls
   keepOpenState(oldNode, node);
   if (oldNode) oldNode.replaceWith(node);
   place(node);
@@ -247,6 +248,7 @@ function renderAll() {
   list.querySelectorAll(".event").forEach((n) => n.remove());
   for (const ev of ordered()) {
     const node = card(ev, null, null);
+    deskDecorate(node, ev);
     node.classList.remove("new-event");
     list.append(node);
     applyFilter(node);
@@ -343,6 +345,7 @@ function connect() {
     refreshSummary();
   });
   stream.addEventListener("status", (msg) => showServerStatus(JSON.parse(msg.data)));
+  stream.addEventListener("removed", (msg) => deskRemoved(JSON.parse(msg.data)));
   stream.onerror = () => setStatus("offline", "dashboard unreachable", "the page lost its " +
     "connection to the dashboard server; retrying",
     "The page lost its connection to the dashboard server; it reconnects by itself.");
@@ -367,5 +370,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   tick();
   setInterval(tick, 1000);
+  deskInit();
   connect();
 });

@@ -88,9 +88,9 @@ def test_values_as_a_range_include_the_stop() -> None:
 
 def test_vary_names_settings() -> None:
     assert parse_vary([]) == {}
-    assert parse_vary(["event_time_weight=0,0.4", "event_lexical_weight=0:0.2:0.1"]) == {
+    assert parse_vary(["event_time_weight=0,0.4", "event_reopen_lookback_h=0:0.2:0.1"]) == {
         "event_time_weight": [0.0, 0.4],
-        "event_lexical_weight": [0.0, 0.1, 0.2],
+        "event_reopen_lookback_h": [0.0, 0.1, 0.2],
     }
     # As the environment variable is written, too.
     assert parse_vary(["WIREWATCH_EVENT_TIME_WEIGHT=0.5"]) == {"event_time_weight": [0.5]}
@@ -111,20 +111,20 @@ def test_a_sweep_replays_every_point(corpus: Corpus) -> None:
         corpus,
         settings,
         HashingEncoder(),
-        thresholds=[0.1, 0.5, 0.95],
-        vary={"event_lexical_weight": [0.0, 0.3]},
+        thresholds=[0.01, 0.5, 0.95],
+        vary={"event_time_weight": [0.0, 1.0]},
         on_progress=progress.append,
     )
     assert [p.settings for p in points] == [
-        {"event_lexical_weight": w, "event_threshold": t}
-        for w in (0.0, 0.3)
-        for t in (0.1, 0.5, 0.95)
+        {"event_time_weight": w, "event_threshold": t}
+        for w in (0.0, 1.0)
+        for t in (0.01, 0.5, 0.95)
     ]
     assert all(p.report.articles == len(corpus) == 4 for p in points)
     assert sum(progress) == 6 * len(corpus)  # each point a whole replay
     by_threshold = {p.settings["event_threshold"]: p.report for p in points[3:]}
     # Too low merges the two events, too high splits every article, between is right.
-    assert by_threshold[0.1].predicted_events == 1
+    assert by_threshold[0.01].predicted_events == 1
     assert by_threshold[0.5].predicted_events == 2
     assert by_threshold[0.5].bcubed == Scores(1.0, 1.0, 1.0)
     assert by_threshold[0.95].predicted_events == 4
@@ -134,14 +134,19 @@ def test_a_sweep_replays_every_point(corpus: Corpus) -> None:
 
 
 def test_a_sweep_starts_from_the_settings_given(corpus: Corpus) -> None:
-    # A time scale of seconds: with the full time weight, articles a minute apart never
-    # join; without it, the threshold alone decides.
-    base = Settings(model="hashing", event_time_scale_h=0.001)
+    # A live window of seconds: articles a minute apart find their event closed; only a
+    # reopening lookback brings them back to it. Without the base's window, the lookback
+    # would change nothing.
+    base = Settings(model="hashing", live_window_h=0.001)
     points = run_sweep(
-        corpus, base, HashingEncoder(), thresholds=[0.5], vary={"event_time_weight": [0.0, 1.0]}
+        corpus,
+        base,
+        HashingEncoder(),
+        thresholds=[0.5],
+        vary={"event_reopen_lookback_h": [0.0, 1.0]},
     )
-    events = {p.settings["event_time_weight"]: p.report.predicted_events for p in points}
-    assert events == {0.0: 2, 1.0: 4}
+    events = {p.settings["event_reopen_lookback_h"]: p.report.predicted_events for p in points}
+    assert events == {0.0: 4, 1.0: 2}
 
 
 def _point(threshold: float, bcubed_f1: float, pairwise_f1: float) -> SweepPoint:
