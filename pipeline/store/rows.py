@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -184,6 +184,14 @@ class CorrectionRow:
 
 # The outcomes of a correction (`corrections.outcome`).
 APPLIED, UNCHANGED, REJECTED = "applied", "unchanged", "rejected"
+
+
+class Placement(NamedTuple):
+    """Where a stored article went."""
+
+    event_id: str
+    duplicate_of: str | None
+    language: str | None
 
 
 @dataclass

@@ -41,6 +41,7 @@ from pipeline.store.rows import (
     DeliveryRow,
     FingerprintRow,
     Outbox,
+    Placement,
     Row,
     Writes,
     column_values,
@@ -517,11 +518,12 @@ class Store:
 
     # -- reads for people ------------------------------------------------------------
 
-    def article_placements(self) -> dict[str, Any]:
-        """article id -> (event_id, duplicate_of, language) of every stored article."""
+    def article_placements(self) -> dict[str, Placement]:
+        """article id -> where it went (event, copy of, language), for every stored article."""
         c = articles.c
         query = select(c.id, c.event_id, c.duplicate_of, c.language)
-        return {r.id: r for r in self.run(lambda: self.fetch_all(query))}
+        rows = self.run(lambda: self.fetch_all(query))
+        return {r.id: Placement(r.event_id, r.duplicate_of, r.language) for r in rows}
 
     def event_clusters(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Events in the one event order (`pipeline.store.order`), each with its sources
