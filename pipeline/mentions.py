@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.language.words import fold_alias
 from pipeline.text import words
 
 # A capitalised word (any script with case), a number, or punctuation that ends a sentence.
@@ -67,7 +68,8 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     def close() -> None:
         if run:
             parts = [_POSSESSIVE.sub("", w) for w in run]
-            name = " ".join(words(" ".join(parts)))
+            # Names in one form across languages (Poutine / Putin, Kiew / Kyiv).
+            name = " ".join(fold_alias(w) for w in words(" ".join(parts)))
             if name and name not in _NOT_NAMES:
                 found[name] = None
                 if len(parts) > 1:  # "Hasim Rahman" also meets a later "Rahman"

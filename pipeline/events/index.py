@@ -60,6 +60,10 @@ class ClusterConfig:
     time_cap_d: float = 4.0  # a longer gap counts as this one
     reopen_lookback_h: float = 0.0  # how long a closed event can be reopened; 0: never
     close_margin: float = 0.05  # a "close call": two candidates, or the best and the threshold
+    # Across languages only the embedding compares: an article joins an event in other
+    # languages when its cosine to one of the event's members reaches this (multilingual
+    # USE v3: same happening 0.55 to 0.74, a related other happening 0.29 to 0.42).
+    cross_language_cosine: float = 0.5
 
     @property
     def join_threshold(self) -> float:
@@ -86,6 +90,7 @@ class ClusterItem:
     title: str | None = None
     body: str = ""
     mentions: tuple[str, ...] | None = None  # None: found here from the text
+    language: str | None = None  # ISO 639-1, where known
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ class Candidate:
     event_id: str
     features: np.ndarray  # in the order of FEATURES
     closed: bool
+    # The article's language is none of the event's: its words, names and headline are
+    # not comparable with the event's, so the learned score undervalues it.
+    cross_language: bool = False
 
 
 @dataclass
@@ -132,6 +140,7 @@ class _LiveEvent:
     # IDF-weighted lengths of the three term vectors, and the size of the statistics they
     # were measured with: measured again when the event changes or the statistics moved.
     norms: tuple[float, float, float] | None = None
+    languages: set[str] = field(default_factory=set)
     norms_documents: int = 0
 
     def add(self, item: ClusterItem, evidence: _Evidence, kept: int, first: bool) -> None:
@@ -140,6 +149,8 @@ class _LiveEvent:
         if len(self.members) >= kept:
             del self.members[1]  # keep the first, drop the oldest of the others
         self.members.append(item.embedding)
+        if item.language:
+            self.languages.add(item.language)
         self.size += 1
         self.norms = None
         self.first_seen = min(self.first_seen, item.published_at)
@@ -250,7 +261,7 @@ class EventIndex:
         model = config.model
         threshold = config.join_threshold
         scored = sorted(
-            ((model.score(c.features), c) for c in self._candidates(item, evidence)),
+            ((self._score(c), c) for c in self._candidates(item, evidence)),
             key=lambda sc: -sc[0],
         )
         eligible = [
@@ -281,6 +292,15 @@ class EventIndex:
             best=None if best is None else round(best, 4),
             close_call=close_call,
         )
+
+    def _score(self, candidate: Candidate) -> float:
+        """The learned score; across languages, the member cosine where it is high enough."""
+        score = self.config.model.score(candidate.features)
+        if candidate.cross_language:
+            cosine = float(candidate.features[_F["member_cosine"]])
+            if cosine >= self.config.cross_language_cosine:
+                return max(score, cosine)
+        return score
 
     def candidates(self, item: ClusterItem) -> list[Candidate]:
         """The events an article is compared with, and its features for each (training)."""
@@ -386,7 +406,10 @@ class EventIndex:
             gap_s = max(0.0, event.first_seen.timestamp() - t, t - event.last_seen.timestamp())
             features[_F["time_gap_d"]] = min(gap_s / 86400.0, config.time_cap_d)
             features[_F["log_size"]] = math.log1p(event.size)
-            out.append(Candidate(event_id, features, event.closed))
+            cross = bool(item.language and event.languages) and (
+                item.language not in event.languages
+            )
+            out.append(Candidate(event_id, features, event.closed, cross))
         return out
 
     def _norms(

@@ -254,6 +254,7 @@ class EventStage:
                         article.title,
                         article.body,
                         None if item.mentions is None else tuple(item.mentions),
+                        article.language,
                     )
                 )
                 plan.assignments.append(assignment)
@@ -493,7 +494,8 @@ class EventStage:
     def _restore(self, event_id: str, part: str, m: Any) -> None:
         """Put a stored member (with its embedding) back into its part of the index."""
         vector = vector_from_bytes(m.embedding)
-        self.index.restore(part, ClusterItem(m.id, vector, m.published_at, m.title, m.body))
+        item = ClusterItem(m.id, vector, m.published_at, m.title, m.body, language=m.language)
+        self.index.restore(part, item)
         self._link(part, event_id)
 
     def _remember(self, event_id: str, article_id: str, published_at: datetime) -> None:

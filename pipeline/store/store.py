@@ -269,6 +269,7 @@ class Store:
                 articles.c.published_at,
                 articles.c.embedding,
                 articles.c.part_id,
+                articles.c.language,
             )
             .where(articles.c.event_id.in_(ids), articles.c.embedding.is_not(None))
             .order_by(articles.c.published_at, articles.c.id)
@@ -315,6 +316,7 @@ class Store:
                 c.dup_similarity,
                 c.event_similarity,
                 c.part_id,
+                c.language,
             )
             .where(c.event_id.in_(ids))
             .order_by(c.published_at, c.id)
