@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///wirewatch.db"
@@ -134,6 +134,15 @@ class Settings(BaseSettings):
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @model_validator(mode="after")
+    def _profile_defaults(self) -> Settings:
+        # A profile's own defaults for the settings not given: the static lane's cosines
+        # tell less, so words weigh more (`wirewatch eval --sweep` on ecbplus_dev).
+        for name, value in PROFILE_DEFAULTS.get(self.model, {}).items():
+            if name not in self.model_fields_set:
+                setattr(self, name, value)
+        return self
+
     @property
     def embedded_broker(self) -> bool:
         return self.bootstrap_servers is None
@@ -166,6 +175,11 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url.get_secret_value()
+
+
+PROFILE_DEFAULTS: dict[str, dict[str, float]] = {
+    "static": {"event_lexical_weight": 0.6, "event_threshold": 0.35},
+}
 
 
 def sqlite_path(url: str) -> Path | None:
