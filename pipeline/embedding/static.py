@@ -73,9 +73,7 @@ def distil(model_dir: Path, *, dimensions: int = DIMENSIONS, batch: int = 512) -
     with torch.inference_mode():
         for start in range(0, size, batch):
             ids = torch.arange(start, min(start + batch, size), dtype=torch.long)[:, None]
-            inputs = torch.cat(
-                [torch.full_like(ids, cls), ids, torch.full_like(ids, sep)], dim=1
-            )
+            inputs = torch.cat([torch.full_like(ids, cls), ids, torch.full_like(ids, sep)], dim=1)
             hidden = model(input_ids=inputs, attention_mask=torch.ones_like(inputs))[0]
             rows.append(hidden.mean(dim=1).numpy())  # mean pooling, as for a sentence
     vectors = np.concatenate(rows).astype(np.float64)

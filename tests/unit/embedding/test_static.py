@@ -67,3 +67,11 @@ def test_cache_is_made_once_then_loaded(
     assert np.allclose(encoder.encode(TEXTS[1:2]), vectors[1:2])
     assert np.array_equal(encoder.encode([""]), np.zeros((1, 8), dtype=np.float32))
     assert encoder.encode([]).shape == (0, 8)
+
+
+def test_static_profile_has_its_own_defaults_unless_given() -> None:
+    from pipeline.settings import Settings
+
+    assert Settings(model="static").event_lexical_weight == 0.6
+    assert Settings(model="static", event_lexical_weight=0.2).event_lexical_weight == 0.2
+    assert Settings(model="use-m3").event_lexical_weight == 0.3
