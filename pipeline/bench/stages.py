@@ -81,13 +81,18 @@ def encode_baseline(settings: Settings, texts: list[str]) -> EncodeRun:
     return EncodeRun(len(texts) / elapsed, len(texts), threads, cpu * 1000 / len(texts), vectors)
 
 
+EMBED_ALONE = 512
+
+
 def embed_alone(settings: Settings, forward: list[Deduped]) -> float:
     """The embedding stage as the embed agent runs it (read the deduped JSON, encode the
     unique texts, splice the vectors in), without the broker; articles per second."""
     encoder = load_encoder(
         settings.model, batch_size=settings.embed_batch_size, threads=settings.torch_threads
     )
-    raw = [record.model_dump_json().encode() for record in forward]
+    # At most EMBED_ALONE records: enough for a steady rate, and a slow model does not
+    # encode the whole feed a third time.
+    raw = [record.model_dump_json().encode() for record in forward[:EMBED_ALONE]]
     size = settings.embed_batch_size
     encoder.encode(read_batch(raw[:size], settings.embed_max_chars).texts)  # one-off costs
     gc.collect()
