@@ -28,7 +28,8 @@ def main() -> None:
         run = json.loads(path.read_text())
         details = run["details"]
         load = details["machine"]["load_avg_before"][0]
-        labels.append(f"{details['model']}\n{run['articles']} art., load {load:.1f}")
+        share = run["dup_share"]
+        labels.append(f"{details['model']}, {run['articles']}\ncopies {share}, load {load:.1f}")
         encode.append(run["encode_per_s"])
         pipeline.append(run["pipeline_per_s"])
         if run.get("reference_encode_per_s"):
@@ -41,7 +42,7 @@ def main() -> None:
     ax.bar([i + 0.2 for i in x], pipeline, 0.4, label="pipeline end to end, articles/s")
     ax.set_yscale("log")
     ax.set_xticks(list(x), labels, fontsize=8)
-    ax.set_title("wirewatch bench --dup-share 0, 2 shared cores")
+    ax.set_title("wirewatch bench, 2 shared cores")
     ax.legend()
     fig.tight_layout()
     fig.savefig(PLOT, dpi=110)
