@@ -34,6 +34,7 @@ from pydantic import SecretStr
 from pipeline.bench.stages import (
     ScaleRow,
     dedup_alone,
+    embed_alone,
     encode_baseline,
     events_alone,
     matching_vs_history,
@@ -85,6 +86,7 @@ class BenchResult:
     copies_expected: int  # copies in the feed, by construction
     dedup_per_s: float
     dedup_cpu_per_s: float
+    embed_per_s: float  # the embedding stage alone (read JSON, encode, splice), one lane
     events_per_s: float  # the event stage alone (the sink's work without the broker)
     latency_ms: dict[str, float]
     latency_rate_per_s: float
@@ -170,6 +172,10 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
             "cpu_ms": round(ref.cpu_ms, 2),
         }
 
+    progress("embedding stage alone", 0, len(dedup.forward))
+    embed_per_s = embed_alone(settings, dedup.forward)
+    progress("embedding stage alone", len(dedup.forward), len(dedup.forward))
+
     progress("event stage alone", 0, len(dedup.forward))
     events_per_s = events_alone(settings, dedup.forward, encode.vectors, workdir)
     progress("event stage alone", len(dedup.forward), len(dedup.forward))
@@ -203,6 +209,7 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
         copies_expected=sum(1 for a in feed if "wire_copy_of" in a),
         dedup_per_s=dedup.per_s,
         dedup_cpu_per_s=dedup.cpu_per_s,
+        embed_per_s=embed_per_s,
         events_per_s=events_per_s,
         latency_ms=run.latency_ms,
         latency_rate_per_s=run.latency_rate,
@@ -461,6 +468,7 @@ def render(result: BenchResult) -> list[str]:
         f"ratio pipeline/encode:   {r.ratio:8.2f}x  (in CPU time: {r.cpu_ratio:.2f}x)",
         f"dedup stage alone:       {r.dedup_per_s:8.0f} articles/s on one core "
         f"({r.dedup_cpu_per_s:.0f} per CPU-second)",
+        f"embedding stage alone:   {r.embed_per_s:8.0f} articles/s (JSON in, encode, splice)",
         f"event stage alone:       {r.events_per_s:8.0f} articles/s (match, SQLite write, outbox)",
         f"latency produce -> event-update at {r.latency_rate_per_s:.0f} articles/s: "
         f"p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, p99 {lat['p99']:.0f} ms",
@@ -495,6 +503,8 @@ def summary_json(result: BenchResult) -> dict[str, Any]:
         "pipeline_per_s": round(r.pipeline_per_s, 2),
         "ratio": round(r.ratio, 3),
         "dedup_per_s": round(r.dedup_per_s, 1),
+        "embed_per_s": round(r.embed_per_s, 1),
+        "events_per_s": round(r.events_per_s, 1),
         "latency_ms": r.latency_ms,
         "peak_rss_mb": round(r.peak_rss_mb, 1),
         "reference_encode_per_s": r.reference.get("encode_per_s"),

@@ -1,5 +1,6 @@
 """The benchmark's in-process measurements, on the same stage objects the agents use:
-the dedup stage alone, the raw encoder (the baseline), and matching cost against the
+the dedup stage alone, the raw encoder (the baseline), the embedding and event stages
+alone, and matching cost against the
 size of the history.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 from pipeline.dedup.fingerprint import FingerprintConfig, Fingerprinter
 from pipeline.dedup.index import DedupConfig, NearDuplicateIndex
 from pipeline.embedding.encoder import load_encoder
+from pipeline.embedding.stage import read_batch, with_embeddings
 from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex
 from pipeline.feeds.generator import FeedSpec, make_feed
 from pipeline.settings import Settings
@@ -77,6 +79,32 @@ def encode_baseline(settings: Settings, texts: list[str]) -> EncodeRun:
     del encoder
     gc.collect()
     return EncodeRun(len(texts) / elapsed, len(texts), threads, cpu * 1000 / len(texts), vectors)
+
+
+EMBED_ALONE = 512
+
+
+def embed_alone(settings: Settings, forward: list[Deduped]) -> float:
+    """The embedding stage as the embed agent runs it (read the deduped JSON, encode the
+    unique texts, splice the vectors in), without the broker; articles per second."""
+    encoder = load_encoder(
+        settings.model, batch_size=settings.embed_batch_size, threads=settings.torch_threads
+    )
+    # At most EMBED_ALONE records: enough for a steady rate, and a slow model does not
+    # encode the whole feed a third time.
+    raw = [record.model_dump_json().encode() for record in forward[:EMBED_ALONE]]
+    size = settings.embed_batch_size
+    encoder.encode(read_batch(raw[:size], settings.embed_max_chars).texts)  # one-off costs
+    gc.collect()
+    started = time.perf_counter()
+    for start in range(0, len(raw), size):
+        values = raw[start : start + size]
+        batch = read_batch(values, settings.embed_max_chars)
+        with_embeddings(values, batch, encoder.encode(batch.texts))
+    elapsed = time.perf_counter() - started
+    del encoder
+    gc.collect()
+    return len(raw) / elapsed
 
 
 def events_alone(
