@@ -558,6 +558,7 @@ def _article(m: Any) -> Article:
         body=m.body,
         title=m.title,
         url=m.url,
+        language=m.language,
         published_at=m.published_at,
         received_at=m.received_at,
     )

@@ -19,25 +19,11 @@ from pipeline.feeds import bundled_feed
 from pipeline.runtime.spawn import settings_env
 from pipeline.settings import Settings
 from pipeline.store.store import Store
+from tests.support.copies import FEED, later_copy
 from tests.support.paths import ROOT
 from tests.support.workers import WorkerProcess, feed_lines, produce, unique_settings, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
-
-FEED = {json.loads(line)["id"]: json.loads(line) for line in feed_lines(bundled_feed())}
-
-
-def later_copy(of: str, copy_id: str, published_at: str) -> bytes:
-    original = FEED[of]
-    return json.dumps(
-        {
-            "id": copy_id,
-            "source": "agence-relais.example",
-            "title": "Dépêche reprise",
-            "body": original["body"] + " (avec AFP)",
-            "published_at": published_at,
-        }
-    ).encode()
 
 
 def cli(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -17,25 +17,9 @@ from pipeline.settings import Settings
 from pipeline.stages import InProcessPipeline
 from pipeline.store.store import Store
 from schemas.messages import Correction, CorrectionAction
+from tests.support.copies import FEED, later_copy
 
 NOW = datetime(2025, 7, 6, 9, 0, tzinfo=UTC)
-FEED = {
-    json.loads(line)["id"]: json.loads(line) for line in bundled_feed().read_text().splitlines()
-}
-
-
-def later_copy(of: str, copy_id: str, published_at: str) -> bytes:
-    """A wire copy of a feed article, published later under another headline."""
-    original = FEED[of]
-    return json.dumps(
-        {
-            "id": copy_id,
-            "source": "agence-relais.example",
-            "title": "Dépêche reprise",
-            "body": original["body"] + " (avec AFP)",
-            "published_at": published_at,
-        }
-    ).encode()
 
 
 def open_pipeline(url: str) -> InProcessPipeline:
