@@ -32,6 +32,7 @@ from tests.support.faults import (
     TcpProxy,
     clustering,
     counts,
+    placement_differences,
     stored,
     tally,
     wait_stored,
@@ -153,7 +154,8 @@ def check_against(
         # the live one, and a few articles (1 event in 304 seen) are placed differently.
         pytest.xfail(
             f"{scenario}: clustering differs from the undisturbed run "
-            f"({got.counts} against {baseline.counts}); nothing was lost or doubled"
+            f"({got.counts} against {baseline.counts}); nothing was lost or doubled; "
+            + placement_differences(baseline.clustering, got.clustering)
         )
 
 

@@ -187,6 +187,23 @@ def clustering(store: Store) -> dict[str, Any]:
     }
 
 
+def placement_differences(baseline: dict[str, Any], got: dict[str, Any], shown: int = 5) -> str:
+    """Where two clusterings part: the events of each that the other lacks, and the copies
+    linked differently (a few of each, so that a failure says which articles to look at)."""
+    ours = {tuple(e) for e in baseline["events"]}
+    theirs = {tuple(e) for e in got["events"]}
+    copies = {
+        a: (baseline["copies"].get(a), got["copies"].get(a))
+        for a in baseline["copies"].keys() | got["copies"].keys()
+        if baseline["copies"].get(a) != got["copies"].get(a)
+    }
+    return (
+        f"events only in the baseline {sorted(ours - theirs)[:shown]}; "
+        f"only here {sorted(theirs - ours)[:shown]}; "
+        f"copies linked differently {dict(sorted(copies.items())[:shown])}"
+    )
+
+
 @dataclass
 class Tally:
     """Messages produced against what came out: the figures docs/reliability.md quotes."""
