@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # Encoders embedding batches side by side in a worker (each a copy of the model);
     # 0: one per core with one thread each, unless torch_threads is set (see lanes.py).
     embed_lanes: int = Field(0, ge=0)
+    # Each lane in a child process of its own: None decides by profile (yes for use-m3,
+    # whose numpy encoder holds the interpreter lock; see pipeline/embedding/process.py).
+    embed_processes: bool | None = None
 
     # -- events: matching and the live window (pipeline/events) -----------------------------
     # The score an article gets for an event is a learned probability over what the

@@ -375,9 +375,30 @@ def _key(line: bytes) -> bytes:
     return str(json.loads(line)["id"]).encode()
 
 
+def _process_tree(pid: int) -> list[int]:
+    """The process and its descendants (a worker's model lanes may be child processes)."""
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return tree
+
+
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of the process and of its living descendants."""
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_all_embedding(
@@ -437,10 +458,16 @@ def _updates(settings: Settings) -> dict[str, _Timing]:
 
 
 def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024.0
-    return float("nan")
+    """Peak resident memory of the process and its descendants, summed (an upper bound:
+    their peaks need not coincide)."""
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return total / 1024.0 if total else float("nan")
 
 
 def render(result: BenchResult) -> list[str]:

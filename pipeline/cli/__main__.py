@@ -2,4 +2,7 @@
 
 from pipeline.cli.main import entry
 
-entry()
+# Guarded: a model lane's child process (pipeline/embedding/process.py) imports this
+# module again under another name, and must not run the command.
+if __name__ == "__main__":
+    entry()

@@ -14,6 +14,7 @@ from pipeline.embedding.encoder import (
     load_encoder,
 )
 from pipeline.embedding.lanes import lane_plan
+from pipeline.embedding.process import ProcessEncoder, runs_in_processes
 from pipeline.embedding.stage import EmbedBatch, read_batch, with_embeddings
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "EmbedBatch",
     "Encoder",
     "HashingEncoder",
+    "ProcessEncoder",
     "blend_parts",
     "bundled_model_path",
     "embedding_text",
@@ -29,6 +31,7 @@ __all__ = [
     "load_encoder",
     "pack_vector",
     "read_batch",
+    "runs_in_processes",
     "unpack_vector",
     "vector_bytes",
     "vector_from_bytes",

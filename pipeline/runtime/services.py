@@ -17,7 +17,13 @@ import faust
 
 from pipeline.backoff import backoff
 from pipeline.dedup import DedupStage
-from pipeline.embedding import Encoder, lane_plan, load_encoder
+from pipeline.embedding import (
+    Encoder,
+    ProcessEncoder,
+    lane_plan,
+    load_encoder,
+    runs_in_processes,
+)
 from pipeline.errors import StoreUnavailable
 from pipeline.events import EventStage
 from pipeline.runtime.metrics import TimedEncoder
@@ -96,13 +102,21 @@ class Services:
         return self.encoder
 
     async def _load_encoder(self, lane: int = 1) -> Encoder:
-        count, threads = lane_plan(self.settings)
-        log.info("loading the model %r (lane %d of %d)", self.settings.model, lane, count)
+        settings = self.settings
+        count, threads = lane_plan(settings)
+        in_process = runs_in_processes(settings.model, settings.embed_processes)
+        log.info(
+            "loading the model %r (lane %d of %d%s)",
+            settings.model,
+            lane,
+            count,
+            ", in a process of its own" if in_process else "",
+        )
         encoder = await self.in_model(
             partial(
-                load_encoder,
-                self.settings.model,
-                batch_size=self.settings.embed_batch_size,
+                ProcessEncoder if in_process else load_encoder,
+                settings.model,
+                batch_size=settings.embed_batch_size,
                 threads=threads,
             )
         )
