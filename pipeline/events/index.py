@@ -132,7 +132,9 @@ class _LiveEvent:
     vector_sum: np.ndarray
     first_seen: datetime
     last_seen: datetime
-    members: list[np.ndarray] = field(default_factory=list)  # first, then the latest
+    # Sampled members' embeddings, one row each: the first, then the latest (a matrix, so
+    # that the cosines to all of them are one product).
+    members: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     size: int = 0
     closed: bool = False
     terms: TermVector = field(default_factory=dict)  # sums of the members' vectors
@@ -149,9 +151,12 @@ class _LiveEvent:
     def add(self, item: ClusterItem, evidence: _Evidence, kept: int, first: bool) -> None:
         if not first:
             self.vector_sum = self.vector_sum + item.embedding
-        if len(self.members) >= kept:
-            del self.members[1]  # keep the first, drop the oldest of the others
-        self.members.append(item.embedding)
+        vector = np.asarray(item.embedding, dtype=np.float32)
+        if len(self.members) < kept:
+            self.members = np.vstack([self.members.reshape(-1, len(vector)), vector])
+        else:  # keep the first, drop the oldest of the others
+            self.members[1:-1] = self.members[2:]
+            self.members[-1] = vector
         if item.language:
             self.languages.add(item.language)
         self.size += 1
@@ -396,7 +401,7 @@ class EventIndex:
             event = self._events[event_id]
             features = np.zeros(len(FEATURES))
             features[_F["centroid_cosine"]] = cosines[n]
-            features[_F["member_cosine"]] = float(np.max(np.stack(event.members) @ item.embedding))
+            features[_F["member_cosine"]] = float(np.max(event.members @ item.embedding))
             if self._lexical:
                 norms = self._norms(event, word_query, mention_query, headline_query)
             if word_query is not None:
