@@ -35,7 +35,14 @@ from pipeline.embedding.encoder import Encoder, embedding_text
 from pipeline.errors import CorrectionRejected
 from pipeline.events.corrections import Effect, EventFacts, decide
 from pipeline.events.index import Assignment, ClusterItem, EventIndex
-from pipeline.events.tracker import Change, EventState, article_ref, describe, record
+from pipeline.events.tracker import (
+    Change,
+    EventState,
+    article_ref,
+    describe,
+    make_alert,
+    record,
+)
 from pipeline.store import (
     APPLIED,
     REJECTED,
@@ -593,21 +600,22 @@ def _cause(
 
 
 def _merge_alerts(update: EventUpdate, joined: list[SourceSeen]) -> list[Alert]:
-    """A merge that brings sources to an event says so, naming the correction."""
+    """A merge that brings sources to an event says so, naming the correction; each alert
+    carries the language of the article that brought its source."""
     assert update.correction is not None
-    correction_id = update.correction.correction_id
+    language_of = {a.id: a.language for a in update.members or ()}
+    sources = [s.source for s in update.sources]
     return [
-        Alert(
-            alert_id=f"{update.event_id}:source_joined:{seen.source}:{correction_id}",
-            kind="source_joined",
-            event_id=update.event_id,
-            headline=update.headline,
-            source=seen.source,
-            article_id=seen.article_id,
-            source_count=update.source_count,
-            sources=[s.source for s in update.sources],
-            created_at=update.emitted_at,
-            correction_id=correction_id,
+        make_alert(
+            "source_joined",
+            update.event_id,
+            update.headline,
+            seen.source,
+            seen.article_id,
+            language_of.get(seen.article_id),
+            sources,
+            update.emitted_at,
+            update.correction.correction_id,
         )
         for seen in joined
     ]

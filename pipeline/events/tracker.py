@@ -14,6 +14,7 @@ from pipeline.text import HEADLINE_CHARS, first_sentence
 from schemas.article import Article
 from schemas.messages import (
     Alert,
+    AlertKind,
     ArticleRef,
     CorrectionRef,
     EventUpdate,
@@ -143,23 +144,50 @@ def record(
     )
     alerts = []
     if created or new_source:
-        alert_kind = "new_event" if created else "source_joined"
-        alert_id = f"{state.event_id}:{alert_kind}" + ("" if created else f":{article.source}")
         alerts.append(
-            Alert(
-                alert_id=alert_id,
-                kind=alert_kind,
-                event_id=state.event_id,
-                headline=state.headline,
-                source=article.source,
-                article_id=article.id,
-                language=article.language,
-                source_count=len(state.sources),
-                sources=[s.source for s in sources],
-                created_at=now,
+            make_alert(
+                "new_event" if created else "source_joined",
+                state.event_id,
+                state.headline,
+                article.source,
+                article.id,
+                article.language,
+                [s.source for s in sources],
+                now,
             )
         )
     return Change(update, alerts)
+
+
+def make_alert(
+    kind: AlertKind,
+    event_id: str,
+    headline: str,
+    source: str,
+    article_id: str,
+    language: str | None,
+    sources: list[str],
+    created_at: datetime,
+    correction_id: str | None = None,
+) -> Alert:
+    """An alert, with its stable id: one per event for `new_event`, one per event and
+    source for `source_joined` (and per correction, for a source a merge brought)."""
+    alert_id = f"{event_id}:{kind}" + ("" if kind == "new_event" else f":{source}")
+    if correction_id is not None:
+        alert_id += f":{correction_id}"
+    return Alert(
+        alert_id=alert_id,
+        kind=kind,
+        event_id=event_id,
+        headline=headline,
+        source=source,
+        article_id=article_id,
+        language=language,
+        source_count=len(sources),
+        sources=sources,
+        created_at=created_at,
+        correction_id=correction_id,
+    )
 
 
 def sorted_sources(state: EventState) -> list[SourceSeen]:

@@ -71,6 +71,9 @@ def test_merge_joins_two_events_and_keeps_absorbing_both_halves(fed: InProcessPi
     joined = [json.loads(a.payload) for a in plan.writes.alerts]
     assert {a["source"] for a in joined} == {"sport-actu.example", "velo-mag.example"}
     assert all(a["correction_id"] == row["correction_id"] for a in joined)
+    # with the language of the article that brought the source (a desk filtering its
+    # webhook by language gets them too)
+    assert {a["language"] for a in joined} == {"fr"}
     assert row["evidence"] == {
         "into": ["canicule-meteo-1", "canicule-societe-2"],
         "from": ["tour-depart-1", "tour-depart-2"],
