@@ -5,7 +5,9 @@ side use the cores better than one encoder whose every operation is split across
 threads (measured on 2 cores: 70 ms instead of 83 ms of CPU per MiniLM text; see
 docs/performance.md). So by default a worker runs one lane per core, each its own
 copy of the model with one thread. Setting `WIREWATCH_TORCH_THREADS` sizes one lane
-by hand instead; `WIREWATCH_EMBED_LANES` sets the number of lanes.
+by hand instead; `WIREWATCH_EMBED_LANES` sets the number of lanes. A lane is a thread
+of the worker, or for a model that holds the interpreter lock (the default USE v3) a
+child process of its own (process.py).
 """
 
 from __future__ import annotations

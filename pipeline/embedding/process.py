@@ -47,6 +47,7 @@ class ProcessEncoder:
 
     def __init__(self, spec: str, *, batch_size: int = 32, threads: int = 0) -> None:
         self._spec = (spec, batch_size, threads)
+        self._restart = threading.Lock()  # two threads may find the child dead at once
         self._pool = self._start()
         self.name, self.dimension = self._pool.submit(_describe).result()
 
@@ -64,12 +65,15 @@ class ProcessEncoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         batch = list(texts)
+        pool = self._pool
         try:
-            return self._pool.submit(_encode, batch).result()
+            return pool.submit(_encode, batch).result()
         except BrokenProcessPool:
-            log.warning("the model lane's process died; starting another for this batch")
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._start()
+            with self._restart:
+                if self._pool is pool:  # not yet replaced by another thread
+                    log.warning("the model lane's process died; starting another")
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._start()
             return self._pool.submit(_encode, batch).result()
 
     def close(self) -> None:
