@@ -153,10 +153,10 @@ def check_against(
         # Known since issue 12's learned matcher, which is sensitive to the order in which
         # the event stage sees the articles (up to 5 events of 304 seen placed otherwise).
         # A restart itself rebuilds the stages exactly (tests/unit/events/test_restart_exact.py);
-        # the order differs where two embedding workers interleave their output, or where
-        # a broker that restarted empty is sent the lost part of the feed again. Seen once
-        # in the database-outage scenario too, where the order should be the same: cause
-        # not found yet (the message below names the articles).
+        # the order differs where two embedding workers interleave their output. Also seen
+        # after a broker restart and once after a database outage, where the feed reaches
+        # the event stage in its own order: cause not found yet (the message below names
+        # the articles placed otherwise).
         pytest.xfail(
             f"{scenario}: clustering differs from the undisturbed run "
             f"({got.counts} against {baseline.counts}); nothing was lost or doubled; "
