@@ -216,7 +216,9 @@ class EventStage:
         self._load_states(set(far_event_of.values()) - self._states.keys())
 
         done: set[str] = set()
-        for item in batch:
+        # In publication order (then id): where several embedding workers feed this stage,
+        # how their outputs interleave within a batch no longer changes the events.
+        for item in sorted(batch, key=lambda e: (e.article.published_at, e.article.id)):
             article = item.article
             if article.id in stored or article.id in done:
                 plan.replays += 1
