@@ -192,6 +192,7 @@ class _Rows:
         self.live = np.zeros(0, dtype=bool)  # held (open or closed), not a free row
         self.event_ids: list[str | None] = []
         self._free: list[int] = []
+        self.changed: set[int] = set()  # rows set since the batch's cosines were measured
 
     def take(self, event_id: str, dim: int) -> int:
         if not self._free:
@@ -208,6 +209,7 @@ class _Rows:
 
     def set(self, event: _LiveEvent) -> None:
         self.centroids[event.row] = _unit(event.vector_sum)
+        self.changed.add(event.row)
 
     def _grow(self, dim: int) -> None:
         old = len(self.live)
@@ -246,6 +248,9 @@ class EventIndex:
         self._df = DocumentFrequencies()
         self._mention_df = DocumentFrequencies()
         self.open_events = 0
+        # The cosines of a batch's articles to every centroid, measured by `prepare`.
+        self._prepared: dict[str, int] = {}
+        self._prepared_cosines = np.zeros((0, 0), dtype=np.float32)
 
     def __len__(self) -> int:
         """Open events."""
@@ -309,6 +314,18 @@ class EventIndex:
             if cosine >= self.config.cross_language_cosine:
                 return max(score, cosine)
         return score
+
+    def prepare(self, embeddings: dict[str, np.ndarray]) -> None:
+        """Measure the cosines of a batch's articles (by id) to every centroid in one
+        product: the centroid matrix is read once per batch instead of once per article.
+        Rows that change later in the batch are measured again when an article is matched."""
+        rows = self._rows
+        rows.changed.clear()
+        if not embeddings or not len(rows.live):
+            self._prepared = {}
+            return
+        self._prepared = {article_id: n for n, article_id in enumerate(embeddings)}
+        self._prepared_cosines = rows.centroids @ np.stack(list(embeddings.values())).T
 
     def candidates(self, item: ClusterItem) -> list[Candidate]:
         """The events an article is compared with, and its features for each (training)."""
@@ -379,7 +396,7 @@ class EventIndex:
             return []
         config = self.config
         rows = self._rows
-        cosines = rows.centroids @ item.embedding
+        cosines = self._cosines(item)
         cosines[~rows.live] = -math.inf
         cosines[cosines < config.min_cosine] = -math.inf
         count = min(config.candidates, len(self._events))
@@ -419,6 +436,24 @@ class EventIndex:
             )
             out.append(Candidate(event_id, features, event.closed, cross))
         return out
+
+    def _cosines(self, item: ClusterItem) -> np.ndarray:
+        """The article's cosine to every row: from `prepare` where the row has not changed
+        since, measured now where it has (or is newer)."""
+        rows = self._rows
+        column = self._prepared.get(item.article_id)
+        if column is None:
+            return rows.centroids @ item.embedding
+        prepared = self._prepared_cosines[:, column]
+        cosines = np.empty(len(rows.live), dtype=np.float32)
+        measured = len(prepared)
+        cosines[:measured] = prepared
+        stale = [row for row in rows.changed if row < measured]
+        if stale:
+            cosines[stale] = rows.centroids[stale] @ item.embedding
+        if len(cosines) > measured:
+            cosines[measured:] = rows.centroids[measured:] @ item.embedding
+        return cosines
 
     def _norms(
         self,

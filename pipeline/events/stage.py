@@ -215,6 +215,8 @@ class EventStage:
         far_event_of = self.store.stored_articles(far_originals)
         self._load_states(set(far_event_of.values()) - self._states.keys())
 
+        vectors = {e.article.id: e.vector() for e in batch}
+        self.index.prepare({i: v for i, v in vectors.items() if v is not None})
         done: set[str] = set()
         # In publication order (then id): where several embedding workers feed this stage,
         # how their outputs interleave within a batch no longer changes the events.
@@ -252,7 +254,7 @@ class EventStage:
                 # not yet (a broker that reordered messages) or never (dead-lettered).
                 # Such a copy is placed by its own embedding, where its original will
                 # join it, and keeps the link the dedup stage found.
-                vector = item.vector()
+                vector = vectors[article.id]
                 if vector is None:
                     vector = self._embed(article)
                 assignment = self.index.assign(
@@ -295,6 +297,7 @@ class EventStage:
                     )
                 )
             self._collect(plan, change, now)
+        self.index.prepare({})  # measured for this batch only
         self._forget()
         plan.largest_event = self.index.largest_open()
         return plan
