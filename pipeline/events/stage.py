@@ -215,7 +215,8 @@ class EventStage:
         far_event_of = self.store.stored_articles(far_originals)
         self._load_states(set(far_event_of.values()) - self._states.keys())
 
-        vectors = {e.article.id: e.vector() for e in batch}
+        # The new articles' vectors, decoded once; their cosines measured in one product.
+        vectors = {e.article.id: e.vector() for e in batch if e.article.id not in stored}
         self.index.prepare({i: v for i, v in vectors.items() if v is not None})
         done: set[str] = set()
         # In publication order (then id): where several embedding workers feed this stage,

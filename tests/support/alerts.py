@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from pipeline.events.tracker import make_alert
 from pipeline.newsroom.webhook import Incoming, Notifier
 from pipeline.settings import Settings
 from pipeline.store.store import Store
-from schemas.messages import Alert
+from schemas.messages import Alert, AlertKind
 
 T = TypeVar("T")
 T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
@@ -24,21 +25,11 @@ def alert(
     source_count: int,
     *,
     headline: str = "Dam breaks",
-    kind: str = "source_joined",
+    kind: AlertKind = "source_joined",
     at: datetime = T0,
 ) -> Alert:
-    alert_id = f"{event_id}:new_event" if kind == "new_event" else f"{event_id}:{kind}:{source}"
-    return Alert(
-        alert_id=alert_id,
-        kind=kind,
-        event_id=event_id,
-        headline=headline,
-        source=source,
-        article_id=f"{event_id}-{source}",
-        source_count=source_count,
-        sources=[f"s{i}" for i in range(source_count)],
-        created_at=at,
-    )
+    sources = [f"s{i}" for i in range(source_count)]
+    return make_alert(kind, event_id, headline, source, f"{event_id}-{source}", None, sources, at)
 
 
 def message(a: Alert, partition: int = 0) -> Incoming:
