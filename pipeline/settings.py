@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # Scales the model's time coefficient: 1 as learned, 0 content alone.
     event_time_weight: float = Field(1.0, ge=0, le=2)
     event_candidates: int = Field(8, ge=1)
+    # An event's IDF-weighted word lengths are measured again when the live statistics
+    # moved by this share since: 0 is exact (and a restart then rebuilds the very same
+    # scores), the event stage then about a third slower (generated feed, static lane).
+    event_norm_tolerance: float = Field(0.05, ge=0, le=1)
     live_window_h: float = Field(72.0, gt=0, le=87_600)  # at most ten years
     # After an event closes (no article for the live window), how long a later article
     # that clearly belongs to it can reopen it instead of opening a second one.

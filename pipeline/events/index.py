@@ -43,7 +43,6 @@ from pipeline.settings import Settings
 from pipeline.text import first_sentence
 
 _F = {name: n for n, name in enumerate(FEATURES)}
-NORM_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,7 @@ class ClusterConfig:
     time_cap_d: float = 4.0  # a longer gap counts as this one
     reopen_lookback_h: float = 0.0  # how long a closed event can be reopened; 0: never
     close_margin: float = 0.05  # a "close call": two candidates, or the best and the threshold
+    norm_tolerance: float = 0.05  # see `EventIndex._norms`
     # Across languages only the embedding compares: an article joins an event in other
     # languages when its cosine to one of the event's members reaches this (multilingual
     # USE v3: same happening 0.55 to 0.74, a related other happening 0.29 to 0.42). Kept on
@@ -80,6 +80,7 @@ class ClusterConfig:
             threshold=settings.event_threshold,
             candidates=settings.event_candidates,
             reopen_lookback_h=settings.event_reopen_lookback_h,
+            norm_tolerance=settings.event_norm_tolerance,
         )
 
 
@@ -245,8 +246,8 @@ class EventIndex:
         self._rows = _Rows()
         self._expiry: list[tuple[datetime, str]] = []  # (last_seen, id) of open events, lazy
         self._closed_expiry: list[tuple[datetime, str]] = []  # the same, of closed events
-        self._df = DocumentFrequencies()
-        self._mention_df = DocumentFrequencies()
+        self._df = DocumentFrequencies(model.idf_prior_documents)
+        self._mention_df = DocumentFrequencies(model.idf_prior_documents)
         self.open_events = 0
         # The cosines of a batch's articles to every centroid, measured by `prepare`.
         self._prepared: dict[str, int] = {}
@@ -463,12 +464,13 @@ class EventIndex:
         headline: WeightedQuery | None,
     ) -> tuple[float, float, float]:
         """The event's IDF-weighted lengths, measured again only when the event changed or
-        the live statistics grew or shrank by `NORM_TOLERANCE` since: a pass over a large
-        event's terms for each of its candidates would cost more than all the rest."""
+        the live statistics grew or shrank by `norm_tolerance` since: a pass over a large
+        event's terms for each of its candidates would cost more than all the rest. (So
+        the scores depend slightly on when a length was last measured, which a restart
+        does not rebuild; a tolerance of 0 measures every time.)"""
         documents = self._df.documents
-        if event.norms is None or abs(documents - event.norms_documents) > (
-            NORM_TOLERANCE * documents
-        ):
+        tolerance = self.config.norm_tolerance
+        if event.norms is None or abs(documents - event.norms_documents) > (tolerance * documents):
             event.norms = (
                 words.norm(event.terms) if words else 0.0,
                 mentions.norm(event.mention_terms) if mentions else 0.0,

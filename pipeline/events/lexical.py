@@ -30,10 +30,12 @@ def term_vector(title: str | None, body: str) -> TermVector:
 
 
 class DocumentFrequencies:
-    """How many of the held articles contain each term."""
+    """How many of the held articles contain each term; `prior_documents` more articles,
+    holding no term, are counted in the total (see MatchModel.idf_prior_documents)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prior_documents: int = 0) -> None:
         self.documents = 0
+        self.prior_documents = prior_documents
         self._counts: Counter[str] = Counter()
 
     def add(self, terms: Iterable[str]) -> None:
@@ -55,11 +57,12 @@ class DocumentFrequencies:
 
     def idf(self, term: str) -> float:
         # Smoothed, and counting the article being matched as one more document.
-        return math.log((self.documents + 2) / (self._counts.get(term, 0) + 1)) + 1.0
+        total = self.documents + self.prior_documents
+        return math.log((total + 2) / (self._counts.get(term, 0) + 1)) + 1.0
 
     def weigher(self) -> Callable[[str], float]:
         """idf as a fast function, for the current counts."""
-        top = math.log(self.documents + 2) + 1.0
+        top = math.log(self.documents + self.prior_documents + 2) + 1.0
         counts = self._counts
         logs = _LOG_1P
         if len(logs) <= self.documents + 1:

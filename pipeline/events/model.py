@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,21 @@ BUNDLED = Path(__file__).parent / "models" / "match-v1.json"
 @dataclass(frozen=True)
 class MatchModel:
     """score = link(intercept + coefficients · features); `threshold` is the score an
-    article needs to join an event, `reopen_threshold` to reopen a closed one."""
+    article needs to join an event, `reopen_threshold` to reopen a closed one.
+
+    `idf_prior_documents` says how the word features are measured, so it travels with
+    the weights learned on them (older files: 0): the live word statistics count this
+    many more articles, holding no term. At start, with a handful of live articles, a
+    word one of them used would otherwise pass for a common one (the demo's two heatwave
+    reports then shared only "common" words); the prior fades as the live window fills.
+    """
 
     coefficients: dict[str, float]
     intercept: float = 0.0
     link: str = "logistic"  # or "identity": the linear score itself
     threshold: float = 0.5
     reopen_threshold: float = 0.8
+    idf_prior_documents: int = 0
     info: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -73,9 +81,7 @@ class MatchModel:
         if factor == 1.0:
             return self
         scaled = {k: v * factor if k in TIME_FEATURES else v for k, v in self.coefficients.items()}
-        return MatchModel(
-            scaled, self.intercept, self.link, self.threshold, self.reopen_threshold, self.info
-        )
+        return replace(self, coefficients=scaled)
 
     @classmethod
     def embedding_only(cls, threshold: float) -> MatchModel:
@@ -97,6 +103,7 @@ class MatchModel:
             "link": self.link,
             "threshold": self.threshold,
             "reopen_threshold": self.reopen_threshold,
+            "idf_prior_documents": self.idf_prior_documents,
             **self.info,
         }
 
@@ -119,6 +126,7 @@ class MatchModel:
             "link",
             "threshold",
             "reopen_threshold",
+            "idf_prior_documents",
         }
         return cls(
             coefficients={k: float(v) for k, v in data["coefficients"].items()},
@@ -126,5 +134,6 @@ class MatchModel:
             link=data.get("link", "logistic"),
             threshold=float(data["threshold"]),
             reopen_threshold=float(data["reopen_threshold"]),
+            idf_prior_documents=int(data.get("idf_prior_documents", 0)),
             info={k: v for k, v in data.items() if k not in known},
         )

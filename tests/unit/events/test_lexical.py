@@ -120,3 +120,18 @@ def test_a_shared_rare_word_counts_more_than_a_shared_common_one() -> None:
         sum(article[t] * by_common.get(t, 0) for t in article)
     )
     assert query.cosine(by_rare) > query.cosine(by_common) > 0.0
+
+
+def test_prior_documents_keep_a_cold_start_from_calling_every_word_common() -> None:
+    """With one live article, every word it holds would weigh as a common one against
+    words never seen; prior documents keep the weights near even until the stream fills."""
+    cold, primed = DocumentFrequencies(), DocumentFrequencies(prior_documents=20)
+    for df in (cold, primed):
+        df.add({"canicule", "rouge"})
+    assert cold.idf("canicule") / cold.idf("unseen") < 0.7
+    assert primed.idf("canicule") / primed.idf("unseen") > 0.8
+    for n in range(2000):  # a full live window: the prior fades
+        primed.add({f"word{n}"})
+        cold.add({f"word{n}"})
+    assert primed.idf("canicule") == pytest.approx(cold.idf("canicule"), rel=0.01)
+    assert primed.weigher()("canicule") == pytest.approx(primed.idf("canicule"))

@@ -44,3 +44,11 @@ def test_other_files_are_refused(tmp_path: Path) -> None:
         MatchModel.load(tmp_path / "x.json")
     with pytest.raises(ValueError):
         MatchModel({"shoe_size": 1.0})
+
+
+def test_the_bundled_model_says_how_its_word_statistics_were_primed(tmp_path: Path) -> None:
+    assert MatchModel.load().idf_prior_documents == 20
+    old = json.loads(BUNDLED.read_text())
+    del old["idf_prior_documents"]  # a file from before the prior: measured as it was
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    assert MatchModel.load(tmp_path / "old.json").idf_prior_documents == 0
