@@ -5,9 +5,13 @@ and its result travels on the `Embedded` record.
 
 A mention is a run of capitalised words that does not start a sentence (a sentence's
 first word is kept only when the same word is capitalised elsewhere in the text), a
-number (with its decimal part: "6.1", "1,200" -> "1200"), a year, or a month name. All
-are lower-cased with accents folded, so "Élysée" and "Elysee" meet. Two stories of the
-same kind share their common words; they rarely share their names and numbers.
+number, a year, or a month name. Numbers are written one way whatever the language's
+separators: a group of three digits after a comma, a point or a (no-break) space is
+thousands, anything else a decimal part ("1,200", "1.200" and "1 200" -> "1200"; "39,3"
+and "39.3" -> "39.3"). A hyphenated name also yields its parts ("Paris-Orly" meets a
+later "Orly"), as a name of several words does. All are lower-cased with accents folded,
+so "Élysée" and "Elysee" meet. Two stories of the same kind share their common words;
+they rarely share their names and numbers.
 
 A statistical NER pipeline (spaCy's small models) was weighed: 35 to 43 documents a
 second on one core would more than halve the embedding stage, for entities this already
@@ -23,7 +27,14 @@ from pipeline.language.words import fold_alias
 from pipeline.text import words
 
 # A capitalised word (any script with case), a number, or punctuation that ends a sentence.
-_TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*|\d+(?:[.,]\d+)*|[.!?…:;,\n«»\"“”()]", re.UNICODE)
+_TOKEN = re.compile(
+    r"[^\W\d_][\w'\u2019\-]*"
+    r"|\d{1,3}(?:[ \u00a0\u202f]\d{3}(?!\d))+(?:[.,]\d+)*"  # 30 000, in French
+    r"|\d+(?:[.,]\d+)*"
+    r"|[.!?…:;,\n«»\"“”()]",
+    re.UNICODE,
+)
+_NUMBER_GROUP = re.compile(r"[ .,\u00a0\u202f](\d+)")
 _SENTENCE_END = frozenset(".!?…:;\n")
 
 
@@ -72,7 +83,7 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
             name = " ".join(fold_alias(w) for w in words(" ".join(parts)))
             if name and name not in _NOT_NAMES:
                 found[name] = None
-                if len(parts) > 1:  # "Hasim Rahman" also meets a later "Rahman"
+                if " " in name:  # "Hasim Rahman" also meets a later "Rahman"
                     found.update((w, None) for w in name.split() if len(w) > 2)
             run.clear()
 
@@ -85,7 +96,7 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
             continue
         if first.isdigit():
             close()
-            found[token.replace(",", "") if "," in token and "." not in token else token] = None
+            found[_number(token)] = None
         elif first.isupper() and (not start or token in capitalised_inside):
             if token.casefold() in _NOT_NAMES:
                 close()
@@ -99,3 +110,18 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
         start = False
     close()
     return list(found)[:MAX_MENTIONS]
+
+
+def _number(token: str) -> str:
+    """A number in one form: thousands groups joined, the decimal part after a point."""
+    head = re.match(r"\d+", token)
+    assert head is not None  # the token starts with a digit
+    digits, decimals = head.group(), ""
+    # Thousands groups follow one to three leading digits, never a lone zero ("0.125").
+    may_group = len(digits) <= 3 and digits != "0"
+    for group in _NUMBER_GROUP.finditer(token, head.end()):
+        if may_group and not decimals and len(group.group(1)) == 3:
+            digits += group.group(1)
+        else:
+            decimals += group.group(1)
+    return f"{digits}.{decimals}" if decimals else digits

@@ -28,3 +28,18 @@ def test_accents_are_folded_and_thousands_read_as_one_number() -> None:
     found = mentions(None, "Le président a parlé à l'Élysée devant 1,200 invités.")
     assert "elysee" in found
     assert "1200" in found
+
+
+def test_numbers_meet_whatever_the_language_writes_them() -> None:
+    french = mentions(None, "Ryanair a annulé 170 vols : 30 000 passagers, et 39,3 degrés à Nice.")
+    english = mentions(None, "Ryanair cancelled 170 flights: 30,000 passengers, and 39.3C in Nice.")
+    german = mentions(None, "Ryanair strich 170 Flüge: 30.000 Fluggäste, und 39,3 Grad in Nizza.")
+    for found in (french, english, german):
+        assert {"170", "30000", "39.3"} <= set(found), found
+    # Not every space or point is a thousands separator.
+    assert {"2019", "100", "0.125"} <= set(mentions(None, "En 2019 100 personnes, 0.125 mm."))
+
+
+def test_a_hyphenated_name_also_meets_its_parts() -> None:
+    found = mentions(None, "Des vols annulés à Paris-Orly et à Baden-Württemberg.")
+    assert {"paris orly", "orly", "baden wurttemberg", "wurttemberg"} <= set(found)
