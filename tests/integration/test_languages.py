@@ -34,7 +34,8 @@ OUTSIDERS = {
     "kl-fr", "kl-en", "kl-de",  # the foreign ministers in Kuala Lumpur, a week later
     "atc-fr-1", "atc-en-1", "hitze-de-1",  # unrelated French, English and German stories
 }  # fmt: skip
-NEXT_DAY_CALL = {"zel-fr", "zel-en", "zel-de"}
+# The next day's call in French and English: the known miss (see the xfail below).
+NEXT_DAY_CALL_JOINING = {"zel-fr", "zel-en"}
 NO_LANGUAGE = "call-de-zeitung"
 
 
@@ -109,7 +110,7 @@ def test_one_event_across_french_english_and_german(run: Run) -> None:
 
 def test_the_other_stories_stay_out(run: Run) -> None:
     call = _event_of(run, "call-en-wire")["event_id"]
-    for article_id in OUTSIDERS - NEXT_DAY_CALL:
+    for article_id in OUTSIDERS - NEXT_DAY_CALL_JOINING:
         assert _event_of(run, article_id)["event_id"] != call, article_id
 
 
@@ -124,7 +125,7 @@ def test_the_other_stories_stay_out(run: Run) -> None:
 )
 def test_the_next_days_call_stays_out(run: Run) -> None:
     call = _event_of(run, "call-en-wire")["event_id"]
-    for article_id in NEXT_DAY_CALL:
+    for article_id in NEXT_DAY_CALL_JOINING:
         assert _event_of(run, article_id)["event_id"] != call, article_id
 
 
