@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -231,12 +231,9 @@ def train(
             f"F1); the lowest threshold within {TIE} of the best",
             "worst_by_threshold": {f"{r.threshold:g}": round(r.worst, 4) for r in rows},
         }
-        model = MatchModel(
-            coefficients,
-            intercept,
+        model = replace(
+            model,
             threshold=chosen.threshold,
             reopen_threshold=max(model.reopen_threshold, chosen.threshold),
-            idf_prior_documents=IDF_PRIOR_DOCUMENTS,
-            info=info,
         )
     return model, rows

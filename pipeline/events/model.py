@@ -41,8 +41,8 @@ class MatchModel:
     article needs to join an event, `reopen_threshold` to reopen a closed one.
 
     `idf_prior_documents` says how the word features are measured, so it travels with
-    the weights learned on them (older files: 0): the live word statistics count this
-    many more articles, holding no term. At start, with a handful of live articles, a
+    the weights learned on them (older files: 0): the live word and mention statistics
+    count this many more articles, holding no term. At start, with a handful of live articles, a
     word one of them used would otherwise pass for a common one (the demo's two heatwave
     reports then shared only "common" words); the prior fades as the live window fills.
     """
