@@ -39,6 +39,11 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
             stage = await patiently("rebuilding the event index", services.event_stage)
             plan = await services.durably(stage.plan, batch, now())
             await services.durably(stage.save, plan)
+            # Parts that grew are weighed again once the batch is stored; those that
+            # belong elsewhere now move, in a transaction of their own.
+            settled = await services.durably(stage.settle, now())
+            await services.durably(stage.save, settled)
+            plan.regrouped = settled.regrouped
             await publish_outbox()
         metrics.observe_events(plan)
 

@@ -87,10 +87,14 @@ class Settings(BaseSettings):
     # The score an article gets for an event is a learned probability over what the
     # articles say (embeddings, words, names and numbers, headlines) with time as a soft
     # prior (pipeline/events/model.py). The model is a small JSON file: empty means the
-    # bundled one (pipeline/events/models/match-v1.json, trained by `wirewatch train` on
+    # bundled one (pipeline/events/models/match.json, trained by `wirewatch train` on
     # data/eval/ecbplus_dev.jsonl and its time variants; README, Accuracy).
     event_model: str = ""
-    event_threshold: float | None = Field(None, gt=-1, le=1)  # None: the model's own
+    # None: the model's own. The score a part needs to join an event (with a model of
+    # version 1, which has no parts: the score an article needs to join an event)...
+    event_threshold: float | None = Field(None, gt=-1, le=1)
+    # ... and the score an article needs to join a part (see pipeline/events/grouping.py).
+    event_part_threshold: float | None = Field(None, gt=-1, le=1)
     # Scales the model's time coefficient: 1 as learned, 0 content alone.
     event_time_weight: float = Field(1.0, ge=0, le=2)
     event_candidates: int = Field(8, ge=1)

@@ -112,8 +112,13 @@ class InProcessPipeline:
         return with_vectors(forward, vectors)
 
     def place(self, embedded: list[Embedded], now: datetime) -> EventPlan:
+        """Place a batch and write it; then move the parts that belong elsewhere now, as
+        the events agent does (`EventStage.settle`)."""
         plan = self.events.plan(embedded, now)
         self.events.save(plan)
+        settled = self.events.settle(now)
+        self.events.save(settled)
+        plan.regrouped = settled.regrouped
         return plan
 
     def correct(self, correction: Correction, now: datetime | None = None) -> EventPlan:

@@ -26,6 +26,7 @@ UpdateKind = Literal[
     "duplicate_added",
     "source_joined",
     "reopened",  # a closed event taken up again by a later article
+    "regrouped",  # a part of an event moved to another, as evidence grew (with `members`)
     # the desk's corrections (Correction below)
     "merged",
     "article_moved",
@@ -124,8 +125,8 @@ class EventUpdate(BaseModel):
     correction: CorrectionRef | None = None  # set on the kinds of the desk's corrections
     members: list[ArticleRef] | None = Field(
         default=None,
-        description="after a correction only: every article of the event now, oldest first "
-        "(a correction can take articles out, which no other update does)",
+        description="after a correction or a regrouping only: every article of the event "
+        "now, oldest first (both can take articles out, which no other update does)",
     )
 
 

@@ -61,6 +61,9 @@ events = Table(
     # for an event merged into another, that event (its row stays, with no articles).
     Column("pinned_article_id", String(ID)),
     Column("merged_into", String(64)),
+    # When an editor last merged, moved or split articles in or out of it: its parts then
+    # stay where the editor left them (pipeline/events/grouping.py).
+    Column("edited_at", UTCDateTime),
 )
 
 articles = Table(

@@ -430,9 +430,17 @@ def eval_command(
 )
 @click.option(
     "--thresholds",
-    default="0.15:0.35:0.025",
+    default="0.15:0.6:0.05",
     show_default=True,
-    help="join thresholds to replay; the one whose worst corpus is best is kept ('' skips)",
+    help="event thresholds (a part's score to join an event) to replay; the one whose worst "
+    "corpus is best is kept ('' skips)",
+)
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a corpus the threshold is chosen on too, not learned from (repeatable)",
 )
 @click.option(
     "--c", "c", type=float, default=0.05, show_default=True, help="inverse regularisation"
@@ -445,11 +453,12 @@ def train(
     label_field: str,
     group_field: str,
     thresholds: str,
+    checks: tuple[Path, ...],
     c: float,
     model: str | None,
     quiet: bool,
 ) -> None:
-    """Learn the event match score from labelled corpora (JSON Lines, as for eval)."""
+    """Learn the event match scores from labelled corpora (JSON Lines, as for eval)."""
     from pipeline.cli.train import run_train
 
     run_train(
@@ -459,6 +468,7 @@ def train(
         label_field=label_field,
         group_field=group_field,
         thresholds=thresholds,
+        checks=list(checks),
         c=c,
         quiet=quiet,
         command=" ".join(["wirewatch", *sys.argv[1:]]),

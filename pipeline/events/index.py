@@ -1,4 +1,8 @@
-"""The live event index: which event is this article about, if any?
+"""The live index of parts: which part of an event is this article about, if any?
+
+A part is a tight group of reports of the very same thing; an event is one or more
+parts, put together by pipeline/events/grouping.py (with a model of version 1, each part
+is an event of its own). Below, "event" means the part the index holds.
 
 Online, one pass, bounded state: each unique article is compared with the events of the
 live window (and the recently closed ones) and joins the best one whose score reaches
@@ -22,7 +26,8 @@ to it (score at least the model's `reopen_threshold`), after which it is dropped
 
 State is per event: the embedding sum, a few member embeddings, the word, mention and
 headline vector sums, how many of its articles hold each term, its time span. All of it
-is rebuilt exactly by `restore` from the stored articles.
+is rebuilt exactly by `restore` from the stored articles. `part_features` measures the
+same evidence between two parts, for the grouping.
 """
 
 from __future__ import annotations
@@ -31,18 +36,20 @@ import hashlib
 import heapq
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from pipeline.events.lexical import DocumentFrequencies, TermVector, WeightedQuery, term_vector
-from pipeline.events.model import FEATURES, MatchModel
+from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel
 from pipeline.mentions import mentions as find_mentions
 from pipeline.settings import Settings
 from pipeline.text import first_sentence
 
 _F = {name: n for n, name in enumerate(FEATURES)}
+_P = {name: n for n, name in enumerate(PART_FEATURES)}
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class ClusterConfig:
     """How an article is scored against an event; `from_settings` reads the events section."""
 
     model: MatchModel = field(default_factory=MatchModel.load)
-    threshold: float | None = None  # None: the model's own
+    threshold: float | None = None  # None: the model's own (a part's, see model.py)
     candidates: int = 8  # events, nearest by embedding, whose features are measured
     # Below this embedding cosine to its centroid an event is no candidate, whatever the
     # words: on ecbplus_dev 1 article in 700 is further from its own event.
@@ -74,10 +81,11 @@ class ClusterConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClusterConfig:
-        model = MatchModel.load(settings.event_model or None)
+        model = MatchModel.load(settings.event_model or None).with_thresholds(
+            settings.event_part_threshold, settings.event_threshold
+        )
         return cls(
             model=model.with_time_weight(settings.event_time_weight),
-            threshold=settings.event_threshold,
             candidates=settings.event_candidates,
             reopen_lookback_h=settings.event_reopen_lookback_h,
             norm_tolerance=settings.event_norm_tolerance,
@@ -105,6 +113,7 @@ class Assignment:
     reopened: bool = False  # it joined an event that had closed
     best: float | None = None  # the best candidate's score, joined or not
     close_call: bool = False  # best and runner-up, or best and threshold, within the margin
+    nearby: tuple[str, ...] = ()  # the events it was compared with, nearest first
 
 
 @dataclass(frozen=True)
@@ -286,6 +295,7 @@ class EventIndex:
             abs(best - threshold) < config.close_margin
             or (len(scored) > 1 and best - scored[1][0] < config.close_margin)
         )
+        nearby = tuple(c.event_id for _, c in scored)
         if eligible:
             score, chosen = eligible[0]
             self._join(chosen.event_id, item, evidence)
@@ -296,6 +306,7 @@ class EventIndex:
                 reopened=chosen.closed,
                 best=round(score, 4),
                 close_call=close_call,
+                nearby=nearby,
             )
         event_id = event_id_for(item.article_id)
         self._open(event_id, item, evidence)
@@ -305,6 +316,7 @@ class EventIndex:
             similarity=None,
             best=None if best is None else round(best, 4),
             close_call=close_call,
+            nearby=nearby,
         )
 
     def _score(self, candidate: Candidate) -> float:
@@ -331,6 +343,67 @@ class EventIndex:
     def candidates(self, item: ClusterItem) -> list[Candidate]:
         """The events an article is compared with, and its features for each (training)."""
         return self._candidates(item, self._evidence(item))
+
+    def size(self, event_id: str) -> int:
+        return self._events[event_id].size
+
+    def is_closed(self, event_id: str) -> bool:
+        return self._events[event_id].closed
+
+    def languages(self, event_id: str) -> set[str]:
+        return self._events[event_id].languages
+
+    def nearest(self, event_id: str) -> list[str]:
+        """The `candidates` other events nearest to this one by centroid (above the cosine
+        floor), nearest first."""
+        rows = self._rows
+        cosines = rows.centroids @ rows.centroids[self._events[event_id].row]
+        cosines[~rows.live] = -math.inf
+        cosines[self._events[event_id].row] = -math.inf
+        cosines[cosines < self.config.min_cosine] = -math.inf
+        count = min(self.config.candidates, len(self._events) - 1)
+        if count <= 0:
+            return []
+        top = np.argpartition(-cosines, count - 1)[:count]
+        return [
+            str(rows.event_ids[n])
+            for n in top[np.argsort(-cosines[top], kind="stable")]
+            if cosines[n] > -math.inf
+        ]
+
+    def part_features(self, first: str, second: str) -> np.ndarray:
+        """PART_FEATURES between two held events: the evidence of all their articles."""
+        a, b = self._events[first], self._events[second]
+        words, mentions = self._df.weigher(), self._mention_df.weigher()
+        a_norms, b_norms = self._norms_of(a, words, mentions), self._norms_of(b, words, mentions)
+        features = np.zeros(len(PART_FEATURES))
+        rows = self._rows.centroids
+        features[_P["centroid_cosine"]] = float(rows[a.row] @ rows[b.row])
+        features[_P["member_cosine"]] = float(np.max(a.members @ b.members.T))
+        features[_P["words"]] = _weighted_cosine(a.terms, b.terms, words, a_norms[0], b_norms[0])
+        features[_P["mentions"]] = _weighted_cosine(
+            a.mention_terms, b.mention_terms, mentions, a_norms[1], b_norms[1]
+        )
+        features[_P["headline"]] = _weighted_cosine(
+            a.headline_terms, b.headline_terms, words, a_norms[2], b_norms[2]
+        )
+        coverages = sorted(
+            (
+                _coverage(a.mention_terms, b.mention_terms, mentions),
+                _coverage(b.mention_terms, a.mention_terms, mentions),
+            )
+        )
+        features[_P["mention_coverage_min"]], features[_P["mention_coverage_max"]] = coverages
+        sizes = sorted((a.size, b.size))
+        features[_P["log_size_min"]] = math.log1p(sizes[0])
+        features[_P["log_size_max"]] = math.log1p(sizes[1])
+        gap = max(
+            0.0,
+            (a.first_seen - b.last_seen).total_seconds(),
+            (b.first_seen - a.last_seen).total_seconds(),
+        )
+        features[_P["time_gap_d"]] = min(gap / 86400.0, self.config.time_cap_d)
+        return features
 
     def restore(self, event_id: str, item: ClusterItem) -> None:
         """Put back a stored member of an event (on start, from the store); also puts an
@@ -410,6 +483,7 @@ class EventIndex:
             headline_query = WeightedQuery(evidence.headline, self._df)
         if model.uses("mentions") or model.uses("mention_coverage"):
             mention_query = WeightedQuery(evidence.mentions, self._mention_df)
+        words_idf, mentions_idf = self._df.weigher(), self._mention_df.weigher()
         t = item.published_at.timestamp()
         out = []
         for n in top[np.argsort(-cosines[top])]:
@@ -421,7 +495,7 @@ class EventIndex:
             features[_F["centroid_cosine"]] = cosines[n]
             features[_F["member_cosine"]] = float(np.max(event.members @ item.embedding))
             if self._lexical:
-                norms = self._norms(event, word_query, mention_query, headline_query)
+                norms = self._norms_of(event, words_idf, mentions_idf)
             if word_query is not None:
                 features[_F["words"]] = word_query.cosine(event.terms, norms[0])
             if mention_query is not None:
@@ -456,25 +530,21 @@ class EventIndex:
             cosines[measured:] = rows.centroids[measured:] @ item.embedding
         return cosines
 
-    def _norms(
-        self,
-        event: _LiveEvent,
-        words: WeightedQuery | None,
-        mentions: WeightedQuery | None,
-        headline: WeightedQuery | None,
+    def _norms_of(
+        self, event: _LiveEvent, words: Callable[[str], float], mentions: Callable[[str], float]
     ) -> tuple[float, float, float]:
-        """The event's IDF-weighted lengths, measured again only when the event changed or
-        the live statistics grew or shrank by `norm_tolerance` since: a pass over a large
-        event's terms for each of its candidates would cost more than all the rest. (So
-        the scores depend slightly on when a length was last measured, which a restart
-        does not rebuild; a tolerance of 0 measures every time.)"""
+        """The event's IDF-weighted lengths (words, mentions, headline), measured again only
+        when the event changed or the live statistics grew or shrank by `norm_tolerance`
+        since: a pass over a large event's terms for each of its candidates would cost more
+        than all the rest. (So the scores depend slightly on when a length was last
+        measured, which a restart does not rebuild; a tolerance of 0 measures every time.)"""
         documents = self._df.documents
         tolerance = self.config.norm_tolerance
         if event.norms is None or abs(documents - event.norms_documents) > (tolerance * documents):
             event.norms = (
-                words.norm(event.terms) if words else 0.0,
-                mentions.norm(event.mention_terms) if mentions else 0.0,
-                headline.norm(event.headline_terms) if headline else 0.0,
+                _norm(event.terms, words),
+                _norm(event.mention_terms, mentions),
+                _norm(event.headline_terms, words),
             )
             event.norms_documents = documents
         return event.norms
@@ -521,6 +591,30 @@ class EventIndex:
         self._df.put_back(event.term_documents, event.size)
         self._mention_df.put_back(event.mention_documents, event.size)
         heapq.heappush(self._expiry, (event.last_seen, event.event_id))
+
+
+def _norm(terms: TermVector, idf: Callable[[str], float]) -> float:
+    """The length of a term vector once each term is weighted by its IDF."""
+    return math.sqrt(sum((v * idf(t)) ** 2 for t, v in terms.items()))
+
+
+def _weighted_cosine(
+    a: TermVector, b: TermVector, idf: Callable[[str], float], a_norm: float, b_norm: float
+) -> float:
+    """Cosine of two term vectors once each term is weighted by its IDF."""
+    if not a_norm or not b_norm:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    get = b.get
+    dot = sum(v * get(t, 0.0) * idf(t) ** 2 for t, v in a.items())
+    return max(0.0, dot / (a_norm * b_norm))
+
+
+def _coverage(a: TermVector, b: TermVector, idf: Callable[[str], float]) -> float:
+    """The IDF share of a's terms that b holds at all."""
+    total = sum(idf(t) for t in a)
+    return sum(idf(t) for t in a if t in b) / total if total else 0.0
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

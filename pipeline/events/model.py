@@ -1,12 +1,21 @@
-"""The learned match score: a logistic regression over per-candidate features.
+"""The learned match scores: two logistic regressions, one file.
 
-For an article and one candidate event, `FEATURES` are measured (see `EventIndex`):
-how close the embeddings are (to the event's centroid, and to its closest sampled
-member), how much the words, the mentions (names, places, numbers, dates) and the
-headlines overlap once weighted by rarity, the time from the event's coverage, and the
-event's size. The score is the model's probability that the article belongs to that
-event. The weights are learned (`wirewatch train`, pipeline/evaluation/training.py) and
-shipped as a small versioned JSON file, never a pickle; the settings choose the file.
+Events are built in two steps (pipeline/events/index.py, pipeline/events/grouping.py):
+
+1. An article joins a *part*, a tight group of reports of the very same thing, when
+   `MatchModel.score` over `FEATURES` reaches `threshold`: how close the embeddings are
+   (to the part's centroid, and to its closest sampled member), how much the words, the
+   mentions (names, places, numbers, dates) and the headlines overlap once weighted by
+   rarity, the time from the part's coverage, and the part's size.
+2. A part belongs to the event whose parts it matches best on average, when
+   `GroupingModel.score` over `PART_FEATURES` (the same evidence, measured between two
+   parts: all their articles together) reaches the grouping's `threshold`; and it is
+   weighed again as it grows, so that evidence gathered later mends an early mistake.
+
+Each score is the model's probability that the two sides report the same happening.
+The weights are learned (`wirewatch train`, pipeline/evaluation/training.py) and shipped
+as a small versioned JSON file, never a pickle; the settings choose the file. A file of
+version 1 has no grouping: every part is then an event of its own, as before.
 """
 
 from __future__ import annotations
@@ -20,7 +29,8 @@ from typing import Any
 import numpy as np
 
 FORMAT = "wirewatch-match-model"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 FEATURES = (
     "centroid_cosine",  # embedding cosine to the event's centroid
     "member_cosine",  # the best cosine to its sampled members (first and most recent)
@@ -31,14 +41,76 @@ FEATURES = (
     "time_gap_d",  # days from the event's coverage (0 inside it), capped
     "log_size",  # log(1 + articles in the event)
 )
+# Between two parts: each side's articles taken together.
+PART_FEATURES = (
+    "centroid_cosine",  # embedding cosine of the two centroids
+    "member_cosine",  # the best cosine between their sampled members
+    "words",  # TF-IDF cosine of their words
+    "mentions",  # IDF cosine of their mentions
+    "headline",  # IDF cosine of their headline words
+    "mention_coverage_min",  # the IDF share of one side's mentions the other holds: the
+    "mention_coverage_max",  # lower and the higher of the two directions
+    "log_size_min",  # log(1 + articles) of the smaller part
+    "log_size_max",  # and of the larger
+    "time_gap_d",  # days between their coverages (0 when they overlap), capped
+)
 TIME_FEATURES = frozenset({"time_gap_d"})
-BUNDLED = Path(__file__).parent / "models" / "match-v1.json"
+BUNDLED = Path(__file__).parent / "models" / "match.json"
+
+
+def _probability(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+
+@dataclass(frozen=True)
+class GroupingModel:
+    """score = logistic(intercept + coefficients · part features): the probability that
+    two parts report the same happening. A part joins the event whose parts score best on
+    average when that average reaches `threshold`, or, when every part of that event is
+    closed, `reopen_threshold`."""
+
+    coefficients: dict[str, float]
+    intercept: float = 0.0
+    threshold: float = 0.5
+    reopen_threshold: float = 0.8
+
+    def __post_init__(self) -> None:
+        unknown = set(self.coefficients) - set(PART_FEATURES)
+        if unknown:
+            raise ValueError(f"unknown part features {sorted(unknown)}")
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The coefficients in the order of PART_FEATURES."""
+        return np.array([self.coefficients.get(f, 0.0) for f in PART_FEATURES])
+
+    def score(self, features: np.ndarray) -> float:
+        return _probability(self.intercept + float(self.weights @ features))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "features": list(PART_FEATURES),
+            "coefficients": {f: round(self.coefficients.get(f, 0.0), 6) for f in PART_FEATURES},
+            "intercept": round(self.intercept, 6),
+            "threshold": self.threshold,
+            "reopen_threshold": self.reopen_threshold,
+        }
+
+    @classmethod
+    def of_json(cls, data: dict[str, Any]) -> GroupingModel:
+        return cls(
+            coefficients={k: float(v) for k, v in data["coefficients"].items()},
+            intercept=float(data.get("intercept", 0.0)),
+            threshold=float(data["threshold"]),
+            reopen_threshold=float(data["reopen_threshold"]),
+        )
 
 
 @dataclass(frozen=True)
 class MatchModel:
     """score = link(intercept + coefficients · features); `threshold` is the score an
-    article needs to join an event, `reopen_threshold` to reopen a closed one.
+    article needs to join a part, `reopen_threshold` to reopen a closed one; `grouping`
+    puts parts together into events (None: each part is an event of its own).
 
     `idf_prior_documents` says how the word features are measured, so it travels with
     the weights learned on them (older files: 0): the live word and mention statistics
@@ -53,6 +125,7 @@ class MatchModel:
     threshold: float = 0.5
     reopen_threshold: float = 0.8
     idf_prior_documents: int = 0
+    grouping: GroupingModel | None = None
     info: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,14 +147,29 @@ class MatchModel:
         z = self.intercept + float(self.weights @ features)
         if self.link == "identity":
             return z
-        return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+        return _probability(z)
 
     def with_time_weight(self, factor: float) -> MatchModel:
-        """The same model with its time coefficients scaled (0: content alone)."""
+        """The same model with its time coefficients scaled (0: content alone), in both
+        regressions."""
         if factor == 1.0:
             return self
-        scaled = {k: v * factor if k in TIME_FEATURES else v for k, v in self.coefficients.items()}
-        return replace(self, coefficients=scaled)
+        grouping = self.grouping
+        if grouping is not None:
+            grouping = replace(grouping, coefficients=_scaled(grouping.coefficients, factor))
+        return replace(self, coefficients=_scaled(self.coefficients, factor), grouping=grouping)
+
+    def with_thresholds(self, part: float | None, event: float | None) -> MatchModel:
+        """The same model with other join thresholds (None: keep the model's own); without
+        a grouping, `event` is the article's threshold, as in a file of version 1."""
+        model = self
+        if self.grouping is None:
+            part = event if event is not None else part
+        elif event is not None:
+            model = replace(model, grouping=replace(self.grouping, threshold=event))
+        if part is not None:
+            model = replace(model, threshold=part)
+        return model
 
     @classmethod
     def embedding_only(cls, threshold: float) -> MatchModel:
@@ -94,9 +182,10 @@ class MatchModel:
         )
 
     def as_json(self) -> dict[str, Any]:
+        grouping = {} if self.grouping is None else {"grouping": self.grouping.as_json()}
         return {
             "format": FORMAT,
-            "version": VERSION,
+            "version": VERSION if self.grouping else 1,
             "features": list(FEATURES),
             "coefficients": {f: round(self.coefficients.get(f, 0.0), 6) for f in FEATURES},
             "intercept": round(self.intercept, 6),
@@ -104,6 +193,7 @@ class MatchModel:
             "threshold": self.threshold,
             "reopen_threshold": self.reopen_threshold,
             "idf_prior_documents": self.idf_prior_documents,
+            **grouping,
             **self.info,
         }
 
@@ -115,8 +205,8 @@ class MatchModel:
         """A model file (the bundled one when no path is given)."""
         file = Path(path) if path else BUNDLED
         data = json.loads(file.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise ValueError(f"{file}: not a {FORMAT} file of version {VERSION}")
+        if data.get("format") != FORMAT or data.get("version") not in READABLE_VERSIONS:
+            raise ValueError(f"{file}: not a {FORMAT} file of version 1 or {VERSION}")
         known = {
             "format",
             "version",
@@ -127,7 +217,9 @@ class MatchModel:
             "threshold",
             "reopen_threshold",
             "idf_prior_documents",
+            "grouping",
         }
+        grouping = data.get("grouping")
         return cls(
             coefficients={k: float(v) for k, v in data["coefficients"].items()},
             intercept=float(data.get("intercept", 0.0)),
@@ -135,5 +227,10 @@ class MatchModel:
             threshold=float(data["threshold"]),
             reopen_threshold=float(data["reopen_threshold"]),
             idf_prior_documents=int(data.get("idf_prior_documents", 0)),
+            grouping=None if grouping is None else GroupingModel.of_json(grouping),
             info={k: v for k, v in data.items() if k not in known},
         )
+
+
+def _scaled(coefficients: dict[str, float], factor: float) -> dict[str, float]:
+    return {k: v * factor if k in TIME_FEATURES else v for k, v in coefficients.items()}

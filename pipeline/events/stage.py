@@ -22,9 +22,10 @@ article is matched against every part and joins the event of the best.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from pipeline.embedding.codec import vector_from_bytes
 from pipeline.embedding.encoder import Encoder, embedding_text
 from pipeline.errors import CorrectionRejected
 from pipeline.events.corrections import Effect, EventFacts, decide
+from pipeline.events.grouping import PartGrouping
 from pipeline.events.index import Assignment, ClusterItem, EventIndex
 from pipeline.events.tracker import (
     Change,
@@ -96,6 +98,7 @@ class EventPlan:
     replays: int = 0
     assignments: list[Assignment] = field(default_factory=list)  # of the unique articles
     largest_event: int = 0  # articles in the largest open event after the batch
+    regrouped: int = 0  # parts that moved to another event (`EventStage.settle`)
     rejected: str | None = None  # why a correction was rejected
 
 
@@ -159,11 +162,10 @@ class EventStage:
         self._states: dict[str, EventState] = {}
         self._members: dict[str, set[str]] = {}  # live event -> its canonical articles
         self._event_of: dict[str, str] = {}  # recent canonical article -> its event
-        # The index matches articles against parts of events: an event is one part, unless
-        # an editor merged others into it, which then keep their own evidence (centroid,
-        # words, mean time) as parts of it. part -> its event, event -> its live parts.
-        self._part_event: dict[str, str] = {}
-        self._parts: dict[str, set[str]] = {}
+        # The index matches articles against parts of events; the grouping says which
+        # event each part is in (pipeline/events/grouping.py). An editor's merge keeps the
+        # halves as parts of one event too, each with its own evidence.
+        self.grouping = PartGrouping(index, index.config.model.grouping)
         # What leaves memory at the end of a batch: articles by age (an event that goes
         # on for weeks keeps only its recent members here; copies of older ones find
         # their event in the store), events out of the window, and events loaded for one
@@ -193,6 +195,8 @@ class EventStage:
         for r in rows:
             self._states[r.id] = _state_from_row(r, sources[r.id])
             self._members[r.id] = set()
+            if r.edited_at is not None:
+                self.grouping.frozen.add(r.id)
         for m in self.store.members_of(ids):
             self._remember(m.event_id, m.id, m.published_at)
             if m.embedding is not None:
@@ -269,12 +273,12 @@ class EventStage:
                         article.language,
                     )
                 )
-                plan.assignments.append(assignment)
                 part = assignment.event_id  # the part of an event it matched, or opened
+                assignment = self.grouping.place(assignment)
+                plan.assignments.append(assignment)
+                event_id = assignment.event_id
                 if assignment.created:
-                    self._link(part, part)
-                    self._states[part] = EventState.open(part, article)
-                event_id = self._part_event[part]
+                    self._states[event_id] = EventState.open(event_id, article)
                 self._remember(event_id, article.id, article.published_at)
                 change = self._record(
                     event_id,
@@ -369,24 +373,15 @@ class EventStage:
             return effect.moves[m.id]
 
         for event_id in concerned:
-            for part in self._parts.pop(event_id, set()):
-                self._part_event.pop(part, None)
+            for part in self.grouping.unlink_event(event_id):
                 self.index.drop(part)
         for m in stored:
             self.index.drop(m.part_id or m.event_id)
         for event_id in concerned:
             old_pin = rows[event_id].pinned_article_id if event_id in rows else None
-            pin = effect.pins.get(event_id, old_pin)
             held = after.get(event_id, [])
-            if pin not in {m.id for m in held}:
-                pin = None  # the pinned article left the event: the pin goes with it
-            if held:
-                state = EventState.rebuild(
-                    event_id,
-                    [(_article(m), m.duplicate_of is not None) for m in held],
-                    _article(articles[pin]) if pin else None,
-                )
-            else:  # merged into another, or emptied: gone, its row kept with no articles
+            state = self._rebuilt(event_id, held, effect.pins.get(event_id, old_pin), articles)
+            if state is None:  # merged into another, or emptied: gone, its row kept empty
                 state = _state_from_row(rows[event_id], [])
                 state.article_count = state.duplicate_count = 0
                 state.sources = {}
@@ -406,35 +401,24 @@ class EventStage:
                 self._states.pop(event_id, None)
                 for article_id in self._members.pop(event_id, ()):
                     self._event_of.pop(article_id, None)
-            update = describe(
+            merged_into = effect.result_event_id if event_id == effect.merged_from else None
+            update = self._announce(
+                plan,
                 state,
+                held,
                 kind,
                 f"{event_id}:{correction.correction_id}",
                 cause,
-                produced_at=correction.requested_at,
-                now=now,
+                correction.requested_at,
+                now,
+                merged_into=merged_into,
                 correction=ref,
-                members=[
-                    article_ref(
-                        _article(m),
-                        m.duplicate_of,
-                        m.dup_similarity if m.duplicate_of else m.event_similarity,
-                    )
-                    for m in held
-                ],
             )
-            merged_into = effect.result_event_id if event_id == effect.merged_from else None
-            plan.writes.events[event_id] = EventRow.of(update, now, merged_into)
-            plan.writes.replaced_sources.add(event_id)
-            plan.writes.sources.extend(
-                EventSourceRow(event_id, s.source, s.first_seen, s.article_id)
-                for s in state.sources.values()
-            )
-            plan.writes.updates.append(UpdateRow.of(update, now))
             if correction.action == "merge" and event_id == effect.result_event_id:
                 joined = [s for s in update.sources if s.source not in before.get(event_id, ())]
                 plan.writes.alerts.extend(
-                    AlertRow.of(a, now) for a in _merge_alerts(update, joined)
+                    AlertRow.of(a, now)
+                    for a in _joined_alerts(update, joined, correction.correction_id)
                 )
         if cutoff is not None:
             self._evicted.extend(self.index.evict_before(cutoff))
@@ -445,6 +429,10 @@ class EventStage:
             if m.embedding is not None and event_id in self._states:
                 self._remember(event_id, article_id, m.published_at)
         plan.writes.moves.update({a: (e, part_after(articles[a])) for a, e in effect.moves.items()})
+        if correction.action in ("merge", "move", "split"):
+            # The editor placed these parts: the grouping leaves them where they are now.
+            self.grouping.frozen.update(concerned)
+            plan.writes.edited.update(dict.fromkeys(concerned, now))
         plan.writes.corrections.append(
             _correction_row(
                 correction,
@@ -455,6 +443,137 @@ class EventStage:
                 _evidence(correction, effect, members),
             )
         )
+
+    def _rebuilt(
+        self, event_id: str, held: list[Any], pin: str | None, articles: dict[str, Any]
+    ) -> EventState | None:
+        """The event's aggregate from the stored members it holds now, under the pinned
+        headline if its article is still there; None when it holds none."""
+        if not held:
+            return None
+        if pin not in {m.id for m in held}:
+            pin = None  # the pinned article left the event: the pin goes with it
+        return EventState.rebuild(
+            event_id,
+            [(_article(m), m.duplicate_of is not None) for m in held],
+            _article(articles[pin]) if pin else None,
+        )
+
+    def _announce(
+        self,
+        plan: EventPlan,
+        state: EventState,
+        held: list[Any],
+        kind: UpdateKind,
+        update_id: str,
+        cause: Any,
+        produced_at: datetime,
+        now: datetime,
+        *,
+        merged_into: str | None = None,
+        correction: CorrectionRef | None = None,
+    ) -> EventUpdate:
+        """The rows and the update of an event rebuilt from its members (a correction, or a
+        part that moved): the update carries every article the event holds now."""
+        update = describe(
+            state,
+            kind,
+            update_id,
+            cause,
+            produced_at=produced_at,
+            now=now,
+            correction=correction,
+            members=[
+                article_ref(
+                    _article(m),
+                    m.duplicate_of,
+                    m.dup_similarity if m.duplicate_of else m.event_similarity,
+                )
+                for m in held
+            ],
+        )
+        plan.writes.events[state.event_id] = EventRow.of(update, now, merged_into)
+        plan.writes.replaced_sources.add(state.event_id)
+        plan.writes.sources.extend(
+            EventSourceRow(state.event_id, s.source, s.first_seen, s.article_id)
+            for s in state.sources.values()
+        )
+        plan.writes.updates.append(UpdateRow.of(update, now))
+        return update
+
+    def settle(self, now: datetime) -> EventPlan:
+        """After a batch is saved: weigh again the parts that grew to a size where they
+        are (`weighed_again_at`), and move each that now belongs elsewhere, with the wire
+        copies of its articles, to the event it matches, or on its own. The events concerned
+        are rebuilt from their stored members and announced (`regrouped`); an event left
+        with no article is gone (`merged_into` the event that took its last part)."""
+        plan = EventPlan()
+        moves = self.grouping.regroup()
+        if not moves:
+            self.grouping.apply(moves)
+            return plan
+        # Every read first: a store that fails here leaves memory as it was (and the parts
+        # due), so that the agent can try again.
+        sources = {e for e, _ in moves.values()}
+        stored = self.store.articles_of(sources | {t for _, t in moves.values()})
+        part_of = {m.id: m.part_id or m.event_id for m in stored if m.embedding is not None}
+
+        def event_after(m: Any) -> str:
+            # A copy placed without an embedding goes with its original.
+            part = part_of.get(m.id) or part_of.get(m.duplicate_of or "")
+            return moves[part][1] if part in moves else m.event_id
+
+        articles = {m.id: m for m in stored}
+        after: dict[str, list[Any]] = defaultdict(list)
+        before: dict[str, set[str]] = defaultdict(set)
+        for m in stored:  # oldest first
+            after[event_after(m)].append(m)
+            before[m.event_id].add(m.source)
+        moved = [m for m in stored if event_after(m) != m.event_id]
+        cause = max(
+            (m for m in moved if m.embedding is not None), key=lambda m: (m.published_at, m.id)
+        )
+        key = ",".join(f"{p}:{self.index.size(p)}" for p in sorted(moves))
+        update_key = hashlib.sha1(key.encode()).hexdigest()[:16]
+        self.grouping.apply(moves)
+        for event_id in sorted(set(after) | sources):
+            held = after.get(event_id, [])
+            old = self._states.get(event_id)
+            state = self._rebuilt(event_id, held, old.pinned_article_id if old else None, articles)
+            merged_into = None
+            if state is None:  # its last part left: gone, as after an editor's merge
+                assert old is not None
+                state = replace(old, article_count=0, duplicate_count=0, sources={})
+                targets = {moves[p][1] for p in moves if moves[p][0] == event_id}
+                merged_into = min(targets)
+                self._states.pop(event_id, None)
+                self._members.pop(event_id, None)
+            else:
+                self._states[event_id] = state
+            update = self._announce(
+                plan,
+                state,
+                held,
+                "regrouped",
+                f"{event_id}:regrouped:{update_key}",
+                article_ref(_article(cause), None, cause.event_similarity),
+                now,
+                now,
+                merged_into=merged_into,
+            )
+            joined = [s for s in update.sources if s.source not in before[event_id]]
+            plan.writes.alerts.extend(
+                AlertRow.of(a, now) for a in _joined_alerts(update, joined, None)
+            )
+        for m in moved:
+            target = event_after(m)
+            plan.writes.moves[m.id] = (target, m.part_id)
+            if self._event_of.get(m.id) is not None:
+                self._members.get(m.event_id, set()).discard(m.id)
+                self._event_of[m.id] = target
+                self._members.setdefault(target, set()).add(m.id)
+        plan.regrouped = len(moves)
+        return plan
 
     def _record(
         self,
@@ -500,16 +619,12 @@ class EventStage:
         text = embedding_text(article.title, article.body, self.embed_max_chars)
         return self.encoder.encode([text])[0]
 
-    def _link(self, part: str, event_id: str) -> None:
-        self._part_event[part] = event_id
-        self._parts.setdefault(event_id, set()).add(part)
-
     def _restore(self, event_id: str, part: str, m: Any) -> None:
         """Put a stored member (with its embedding) back into its part of the index."""
         vector = vector_from_bytes(m.embedding)
         item = ClusterItem(m.id, vector, m.published_at, m.title, m.body, language=m.language)
         self.index.restore(part, item)
-        self._link(part, event_id)
+        self.grouping.link(part, event_id)
 
     def _remember(self, event_id: str, article_id: str, published_at: datetime) -> None:
         self._event_of[article_id] = event_id
@@ -533,11 +648,8 @@ class EventStage:
             return
         self._watermark = published_at
         for part in self.index.evict_before(published_at - self.window):
-            event_id = self._part_event.pop(part, part)
-            parts = self._parts.get(event_id, set())
-            parts.discard(part)
-            if not parts:  # the event's last live part: the event leaves the window
-                self._parts.pop(event_id, None)
+            event_id = self.grouping.unlink(part) or part
+            if not self.grouping.parts_of(event_id):  # its last live part: the event leaves
                 self._evicted.append(event_id)
 
     def _forget(self) -> None:
@@ -548,7 +660,7 @@ class EventStage:
                 self._event_of.pop(article_id, None)
         self._evicted.clear()
         for event_id in self._borrowed:
-            if self._parts.get(event_id):
+            if self.grouping.parts_of(event_id):
                 continue
             self._states.pop(event_id, None)
             self._members.pop(event_id, None)
@@ -605,10 +717,12 @@ def _cause(
     return article_ref(_article(m), m.duplicate_of, None)
 
 
-def _merge_alerts(update: EventUpdate, joined: list[SourceSeen]) -> list[Alert]:
-    """A merge that brings sources to an event says so, naming the correction; each alert
-    carries the language of the article that brought its source."""
-    assert update.correction is not None
+def _joined_alerts(
+    update: EventUpdate, joined: list[SourceSeen], correction_id: str | None
+) -> list[Alert]:
+    """Articles that come to an event together (an editor's merge, naming the correction,
+    or a part that moved) bring their sources: one alert each, carrying the language of
+    the article that brought the source."""
     language_of = {a.id: a.language for a in update.members or ()}
     sources = [s.source for s in update.sources]
     return [
@@ -621,7 +735,7 @@ def _merge_alerts(update: EventUpdate, joined: list[SourceSeen]) -> list[Alert]:
             language_of.get(seen.article_id),
             sources,
             update.emitted_at,
-            update.correction.correction_id,
+            correction_id,
         )
         for seen in joined
     ]

@@ -74,6 +74,11 @@ LARGEST_EVENT = Gauge(
 EVENTS_REOPENED = Counter(
     "wirewatch_events_reopened", "Closed events reopened by a later article", registry=REGISTRY
 )
+PARTS_REGROUPED = Counter(
+    "wirewatch_parts_regrouped",
+    "Parts of events that moved to another event (or stood alone) as their evidence grew",
+    registry=REGISTRY,
+)
 CORRECTIONS = Counter(
     "wirewatch_corrections",
     "Editors' corrections decided by the event stage",
@@ -135,6 +140,7 @@ def observe_events(plan: EventPlan, now: datetime | None = None) -> None:
         if assignment.close_call:
             CLOSE_CALLS.inc()
     LARGEST_EVENT.set(plan.largest_event)
+    PARTS_REGROUPED.inc(plan.regrouped)
     for change in plan.changes:
         update = change.update
         if update.kind == "created":

@@ -196,21 +196,23 @@ class Placement(NamedTuple):
 
 @dataclass
 class Writes:
-    """Everything one batch of the event stage writes, in one transaction. A correction
-    also moves stored articles (`moves`: article id -> (event id, part id)) and rewrites
-    the sources of the events it changes (`replaced_sources`)."""
+    """Everything one batch of the event stage writes, in one transaction. A correction,
+    or a part that moves to another event, also moves stored articles (`moves`: article
+    id -> (event id, part id)) and rewrites the sources of the events it changes
+    (`replaced_sources`); a correction marks the events it changed as edited (`edited`)."""
 
     articles: list[ArticleRow] = field(default_factory=list)
     events: dict[str, EventRow] = field(default_factory=dict)  # last state per event
     sources: list[EventSourceRow] = field(default_factory=list)
     updates: list[UpdateRow] = field(default_factory=list)
     alerts: list[AlertRow] = field(default_factory=list)
-    moves: dict[str, tuple[str, str]] = field(default_factory=dict)
+    moves: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     replaced_sources: set[str] = field(default_factory=set)
     corrections: list[CorrectionRow] = field(default_factory=list)
+    edited: dict[str, datetime] = field(default_factory=dict)  # event id -> when
 
     def __bool__(self) -> bool:
-        return bool(self.articles or self.corrections)
+        return bool(self.articles or self.corrections or self.moves)
 
 
 @dataclass(frozen=True)

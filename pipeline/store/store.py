@@ -210,6 +210,13 @@ class Store:
                         "merged_into",
                     ],
                 )
+                if writes.edited:
+                    conn.execute(
+                        update(events)
+                        .where(events.c.id == bindparam("edited_id"))
+                        .values(edited_at=bindparam("at")),
+                        [{"edited_id": e, "at": at} for e, at in writes.edited.items()],
+                    )
                 if writes.moves:
                     conn.execute(
                         update(articles)

@@ -113,6 +113,8 @@ const KIND_TEXT = {
   source_joined: "New source",
   article_added: "New article from",
   duplicate_added: "Copy from",
+  reopened: "Reopened by",
+  regrouped: "Regrouped with",
 };
 
 function timelineItem(entry, fresh) {
