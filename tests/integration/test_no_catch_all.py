@@ -16,19 +16,16 @@ from pipeline.store.store import Store
 
 
 def _run(spec: FeedSpec) -> tuple[dict[str, str], dict[str, str], list[int]]:
-    """Gold event and placed event of every article, and the largest open event after
-    each batch."""
+    """Gold event and event of every article at the end (after parts moved as their
+    evidence grew), and the largest open event after each batch."""
     feed = make_feed(spec)
     truth = {o["id"]: str(o["_event"]) for o in synthetic_originals(spec, random.Random(spec.seed))}
     gold = {a["id"]: truth[a.get("wire_copy_of") or a["id"]] for a in feed}
     store = Store("sqlite://")
     store.create_schema()
     pipeline = InProcessPipeline(Settings(model="hashing"), store, HashingEncoder())
-    placed: dict[str, str] = {}
-    largest = []
-    for batch in pipeline.run(encode_lines(feed)):
-        placed.update({p.article_id: p.event_id for p in batch.events.placed})
-        largest.append(batch.events.largest_event)
+    largest = [batch.events.largest_event for batch in pipeline.run(encode_lines(feed))]
+    placed = {a: p.event_id for a, p in store.article_placements().items()}
     store.close()
     return gold, placed, largest
 

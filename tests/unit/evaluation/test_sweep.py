@@ -111,24 +111,28 @@ def test_a_sweep_replays_every_point(corpus: Corpus) -> None:
         corpus,
         settings,
         HashingEncoder(),
-        thresholds=[0.01, 0.5, 0.999],
-        vary={"event_time_weight": [0.0, 1.0]},
+        thresholds=[0.001, 0.5, 0.999],
+        vary={"event_time_weight": [0.0, 1.0], "event_part_threshold": [0.9, 0.9999]},
         on_progress=progress.append,
     )
     assert [p.settings for p in points] == [
-        {"event_time_weight": w, "event_threshold": t}
+        {"event_time_weight": w, "event_part_threshold": pt, "event_threshold": t}
         for w in (0.0, 1.0)
-        for t in (0.01, 0.5, 0.999)
+        for pt in (0.9, 0.9999)
+        for t in (0.001, 0.5, 0.999)
     ]
     assert all(p.report.articles == len(corpus) == 4 for p in points)
-    assert sum(progress) == 6 * len(corpus)  # each point a whole replay
-    by_threshold = {p.settings["event_threshold"]: p.report for p in points[3:]}
-    # Too low merges the two events, too high splits every article, between is right.
-    assert by_threshold[0.01].predicted_events == 1
-    assert by_threshold[0.5].predicted_events == 2
-    assert by_threshold[0.5].bcubed == Scores(1.0, 1.0, 1.0)
-    assert by_threshold[0.999].predicted_events == 4
-    assert by_threshold[0.999].bcubed.recall < 1.0
+    assert sum(progress) == 12 * len(corpus)  # each point a whole replay
+    reports = {(p.settings["event_part_threshold"], p.settings["event_threshold"]): p.report
+               for p in points[6:]}  # fmt: skip
+    # Too low merges the two events, between is right; too high for parts and events
+    # alike splits every article (the two reports of one event share a part at 0.9).
+    assert reports[0.9, 0.001].predicted_events == 1
+    assert reports[0.9, 0.5].predicted_events == 2
+    assert reports[0.9, 0.5].bcubed == Scores(1.0, 1.0, 1.0)
+    assert reports[0.9, 0.999].predicted_events == 2
+    assert reports[0.9999, 0.999].predicted_events == 4
+    assert reports[0.9999, 0.999].bcubed.recall < 1.0
     assert best(points).settings["event_threshold"] == 0.5
     assert settings.event_threshold == Settings().event_threshold  # the base is unchanged
 

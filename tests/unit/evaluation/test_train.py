@@ -28,9 +28,10 @@ def test_train_writes_a_model_that_eval_then_uses(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     model = MatchModel.load(out)
-    assert model.threshold in (0.3, 0.5)
+    assert model.grouping is not None and model.grouping.threshold in (0.3, 0.5)
     assert model.info["trained_on"] == ["history.jsonl"]
     assert model.info["cross_validation"]["by"] == "topic"
+    assert model.info["grouping_cross_validation"]["by"] == "topic"
     assert set(model.info["threshold_choice"]["worst_by_threshold"]) == {"0.3", "0.5"}
     evaluated = CliRunner().invoke(
         main,

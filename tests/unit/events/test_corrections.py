@@ -280,3 +280,10 @@ def test_the_index_after_corrections_is_the_one_a_restart_rebuilds(fed: InProces
         assert event.terms.keys() == again.terms.keys()
         assert event.mention_terms.keys() == again.mention_terms.keys()
     assert fed.events.index._df.documents == restarted.events.index._df.documents
+    # The events an editor changed keep their parts: the grouping leaves them, then too
+    # (the merged-away event, empty now, is not loaded again).
+    edited = {heat, putin, event_of(fed, "d8b1cb26158f392a"), event_of(fed, "canicule-societe-2")}
+    assert fed.events.grouping.frozen == edited | {tour}
+    assert restarted.events.grouping.frozen == edited
+    assert all(fed.events.grouping.event_of(p) == restarted.events.grouping.event_of(p)
+               for p in rebuilt)  # fmt: skip

@@ -1,4 +1,5 @@
-"""The learned match score: a small versioned JSON file, never a pickle."""
+"""The learned match scores: a small versioned JSON file, never a pickle; a file of
+version 1 (no grouping of parts) still reads."""
 
 from __future__ import annotations
 
@@ -8,34 +9,67 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.events.model import BUNDLED, FEATURES, MatchModel
+from pipeline.events.model import BUNDLED, FEATURES, PART_FEATURES, GroupingModel, MatchModel
 
 
 def test_the_bundled_model_loads_and_says_how_it_was_made() -> None:
     model = MatchModel.load()
     data = json.loads(BUNDLED.read_text())
-    assert data["format"] == "wirewatch-match-model" and data["version"] == 1
+    assert data["format"] == "wirewatch-match-model" and data["version"] == 2
     assert data["features"] == list(FEATURES)
+    assert data["grouping"]["features"] == list(PART_FEATURES)
     assert data["command"].startswith("wirewatch train")
     assert 0 < model.threshold < 1 and model.reopen_threshold >= model.threshold
-    # Content raises the score, a time gap lowers it.
+    grouping = model.grouping
+    assert grouping is not None and 0 < grouping.threshold <= grouping.reopen_threshold < 1
+    # Content raises the scores, a time gap lowers them.
     assert model.coefficients["mentions"] > 0 and model.coefficients["time_gap_d"] < 0
+    assert grouping.coefficients["mentions"] > 0 and grouping.coefficients["time_gap_d"] < 0
+
+
+def test_a_file_of_version_1_has_no_grouping(tmp_path: Path) -> None:
+    old = {k: v for k, v in json.loads(BUNDLED.read_text()).items() if k != "grouping"}
+    (tmp_path / "v1.json").write_text(json.dumps({**old, "version": 1}))
+    model = MatchModel.load(tmp_path / "v1.json")
+    assert model.grouping is None
+    # Its one threshold is the article's for an event, whichever setting names it.
+    assert model.with_thresholds(None, 0.3).threshold == 0.3
+    assert model.with_thresholds(0.4, None).threshold == 0.4
+
+
+def test_thresholds_from_the_settings_go_where_they_belong() -> None:
+    model = MatchModel.load().with_thresholds(0.85, 0.45)
+    assert model.threshold == 0.85
+    assert model.grouping is not None and model.grouping.threshold == 0.45
+    assert MatchModel.load().with_thresholds(None, None) == MatchModel.load()
 
 
 def test_a_model_survives_its_file(tmp_path: Path) -> None:
     model = MatchModel({"centroid_cosine": 2.0, "time_gap_d": -1.0}, -1.0, threshold=0.4)
     model.save(tmp_path / "m.json")
     again = MatchModel.load(tmp_path / "m.json")
-    assert again.as_json() == model.as_json()
+    assert again.as_json() == model.as_json() and again.as_json()["version"] == 1
     features = np.zeros(len(FEATURES))
     features[FEATURES.index("centroid_cosine")] = 1.0
     assert again.score(features) == pytest.approx(1 / (1 + np.exp(-1.0)))
+    grouped = MatchModel(
+        {"centroid_cosine": 2.0},
+        grouping=GroupingModel({"words": 3.0, "time_gap_d": -1.0}, -1.0, threshold=0.3),
+    )
+    grouped.save(tmp_path / "g.json")
+    again = MatchModel.load(tmp_path / "g.json")
+    assert again.as_json() == grouped.as_json() and again.as_json()["version"] == 2
+    parts = np.zeros(len(PART_FEATURES))
+    parts[PART_FEATURES.index("words")] = 1.0
+    assert again.grouping is not None
+    assert again.grouping.score(parts) == pytest.approx(1 / (1 + np.exp(-2.0)))
 
 
 def test_time_weight_zero_leaves_content_alone() -> None:
     model = MatchModel.load().with_time_weight(0.0)
     assert model.coefficients["time_gap_d"] == 0.0
     assert model.coefficients["mentions"] == MatchModel.load().coefficients["mentions"]
+    assert model.grouping is not None and model.grouping.coefficients["time_gap_d"] == 0.0
 
 
 def test_other_files_are_refused(tmp_path: Path) -> None:
@@ -44,6 +78,8 @@ def test_other_files_are_refused(tmp_path: Path) -> None:
         MatchModel.load(tmp_path / "x.json")
     with pytest.raises(ValueError):
         MatchModel({"shoe_size": 1.0})
+    with pytest.raises(ValueError):
+        GroupingModel({"log_size": 1.0})  # an article's feature, not a part's
 
 
 def test_the_bundled_model_says_how_its_word_statistics_were_primed(tmp_path: Path) -> None:

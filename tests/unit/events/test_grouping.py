@@ -1,0 +1,89 @@
+"""pipeline/events/grouping.py: a new part goes to the event whose parts it matches, a
+part weighed again as it grows moves when it belongs elsewhere now; an event's founding
+part, and the parts of an event an editor corrected, stay where they are.
+
+Vectors are chosen so that only the embedding decides: an article joins a part at a
+centroid cosine of 0.9 (25 degrees), parts join events by a regression over the cosine of
+their centroids alone. Each article is a direction in a plane, given in degrees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from pipeline.events.grouping import PartGrouping, weighed_again_at
+from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex
+from pipeline.events.model import GroupingModel, MatchModel
+
+T0 = datetime(2025, 7, 3, 10, 0, tzinfo=UTC)
+# P(same event) of two parts: 0.5 at a centroid cosine of 0.75, 0.98 at 0.95, 0.02 at 0.55.
+BY_CENTROID = GroupingModel({"centroid_cosine": 20.0}, -15.0, threshold=0.5)
+
+
+def _grouping() -> PartGrouping:
+    model = MatchModel.embedding_only(0.9)
+    index = EventIndex(ClusterConfig(model=model, min_cosine=0.1))
+    return PartGrouping(index, BY_CENTROID)
+
+
+def _place(grouping: PartGrouping, article_id: str, degrees: float) -> tuple[str, str]:
+    """(part, event) of a new article, at this angle."""
+    angle = np.radians(degrees)
+    vector = np.array([np.cos(angle), np.sin(angle), 0.0], dtype=np.float32)
+    matched = grouping.index.assign(ClusterItem(article_id, vector, T0))
+    return matched.event_id, grouping.place(matched).event_id
+
+
+def test_a_new_part_joins_the_event_it_matches_or_opens_one() -> None:
+    grouping = _grouping()
+    part_a, event_a = _place(grouping, "a", 0)
+    assert event_a == part_a  # the first opens an event, named after its part
+    part_b, event_b = _place(grouping, "b", 30)  # cosine 0.87: a part of its own ...
+    assert part_b != part_a and event_b == event_a  # ... in the same event (0.91)
+    part_c, event_c = _place(grouping, "c", 60)  # cosine 0.5: another event
+    assert event_c == part_c != event_a
+    assert grouping.parts_of(event_a) == {part_a, part_b}
+
+
+def test_a_part_that_grew_away_moves_to_the_event_it_matches_now() -> None:
+    grouping = _grouping()
+    _, first = _place(grouping, "a", 0)
+    _, second = _place(grouping, "g", 90)
+    part, event = _place(grouping, "p", 40)  # nearer the first event (0.58, the second 0.11)
+    assert event == first
+    # Its next report joins the part (22 degrees off) and draws it to 51 degrees: the first
+    # event 0.08, the second 0.63.
+    joined, _ = _place(grouping, "pp", 62)
+    assert joined == part and weighed_again_at(2)
+    assert grouping.due == {part}
+    moves = grouping.regroup()
+    assert moves == {part: (first, second)}
+    assert grouping.event_of(part) == first  # decided, not applied yet
+    grouping.apply(moves)
+    assert grouping.event_of(part) == second and not grouping.due
+
+
+def test_a_part_that_belongs_nowhere_stands_alone() -> None:
+    grouping = _grouping()
+    _, first = _place(grouping, "a", 0)
+    part, _ = _place(grouping, "p", 40)
+    _place(grouping, "pp", 62)
+    assert grouping.regroup() == {part: (first, part)}  # an event of its own, named after it
+
+
+def test_an_events_founding_part_and_an_edited_events_parts_stay() -> None:
+    grouping = _grouping()
+    founder, first = _place(grouping, "a", 0)
+    _place(grouping, "b", 30)
+    assert _place(grouping, "aa", -15)[0] == founder  # it grows, with another part beside it
+    assert founder in grouping.due and not grouping.may_move(founder)
+    assert grouping.regroup() == {}
+
+    edited = _grouping()
+    _, first = _place(edited, "a", 0)
+    _place(edited, "g", 90)
+    part, _ = _place(edited, "p", 40)
+    edited.frozen.add(first)  # an editor corrected the first event
+    _place(edited, "pp", 62)
+    assert part in edited.due and edited.regroup() == {}
