@@ -17,7 +17,14 @@ from collections.abc import Callable, Iterable
 from pipeline.language.words import MIN_TERM_CHARS, content_words
 
 TermVector = dict[str, float]
-__all__ = ["MIN_TERM_CHARS", "DocumentFrequencies", "TermVector", "WeightedQuery", "term_vector"]
+__all__ = [
+    "MIN_TERM_CHARS",
+    "DocumentFrequencies",
+    "IdfWeights",
+    "TermVector",
+    "WeightedQuery",
+    "term_vector",
+]
 
 
 def term_vector(title: str | None, body: str) -> TermVector:
@@ -62,12 +69,48 @@ class DocumentFrequencies:
 
     def weigher(self) -> Callable[[str], float]:
         """idf as a fast function, for the current counts."""
-        top = math.log(self.documents + self.prior_documents + 2) + 1.0
-        counts = self._counts
+        weights = self.weights()
+        top, count, logs = weights.top, weights.count, weights.logs
+        return lambda term: top - logs[count(term, 0)]
+
+    def weights(self) -> IdfWeights:
+        """The current IDF, with the weighted sums the event index needs."""
         logs = _LOG_1P
         if len(logs) <= self.documents + 1:
             logs.extend(math.log(k + 1) for k in range(len(logs), 2 * self.documents + 2))
-        return lambda term: top - logs[counts.get(term, 0)]
+        top = math.log(self.documents + self.prior_documents + 2) + 1.0
+        return IdfWeights(top, self._counts.get, logs)
+
+
+class IdfWeights:
+    """IDF-weighted sums over term vectors, for one state of the counts. The IDF is
+    written out in each loop (no call per term): parts hold hundreds of terms, and the
+    grouping compares many pairs of them."""
+
+    def __init__(self, top: float, count: Callable[[str, int], int], logs: list[float]):
+        self.top, self.count, self.logs = top, count, logs
+
+    def norm(self, terms: TermVector) -> float:
+        """The vector's length once each term is weighted by its IDF."""
+        top, count, logs = self.top, self.count, self.logs
+        return math.sqrt(sum((v * (top - logs[count(t, 0)])) ** 2 for t, v in terms.items()))
+
+    def dot(self, a: TermVector, b: TermVector) -> float:
+        """The product of the two vectors once each term is weighted by its IDF; read over
+        the shared terms only, and summed exactly (fsum), since they come in no fixed
+        order."""
+        top, count, logs = self.top, self.count, self.logs
+        return math.fsum(a[t] * b[t] * (top - logs[count(t, 0)]) ** 2 for t in a.keys() & b.keys())
+
+    def mass(self, terms: TermVector) -> float:
+        """The IDF summed over the vector's terms."""
+        top, count, logs = self.top, self.count, self.logs
+        return sum(top - logs[count(t, 0)] for t in terms)
+
+    def shared_mass(self, a: TermVector, b: TermVector) -> float:
+        """The IDF summed over the terms both vectors hold."""
+        top, count, logs = self.top, self.count, self.logs
+        return math.fsum(top - logs[count(t, 0)] for t in a.keys() & b.keys())
 
 
 _LOG_1P: list[float] = [0.0]  # log(k + 1), grown on demand
