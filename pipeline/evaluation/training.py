@@ -34,7 +34,12 @@ import numpy as np
 
 from pipeline.embedding import Encoder, embedding_text
 from pipeline.evaluation.replay import Corpus, Report, load_corpus, replay, score
-from pipeline.events.grouping import PARTS_COMPARED, PartGrouping, weighed_again_at
+from pipeline.events.grouping import (
+    NEAREST_WEIGHED,
+    PARTS_COMPARED,
+    PartGrouping,
+    weighed_again_at,
+)
 from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex
 from pipeline.events.model import FEATURES, PART_FEATURES, GroupingModel, MatchModel
 from pipeline.mentions import mentions
@@ -161,7 +166,9 @@ def part_examples_of(
         labels_of.setdefault(part, Counter())[corpus.labels[item.article_id]] += 1
         if not (assignment.created or weighed_again_at(index.size(part))):
             continue
-        nearby = assignment.nearby if assignment.created else tuple(index.nearest(part))
+        nearby = (
+            assignment.nearby if assignment.created else tuple(index.nearest(part, NEAREST_WEIGHED))
+        )
         events = {grouping.event_of(p) for p in nearby if p in index} - {None}
         for event_id in sorted(e for e in events if e is not None):
             others = sorted(

@@ -378,15 +378,15 @@ class EventIndex:
     def languages(self, event_id: str) -> set[str]:
         return self._events[event_id].languages
 
-    def nearest(self, event_id: str) -> list[str]:
-        """The `candidates` other events nearest to this one by centroid (above the cosine
+    def nearest(self, event_id: str, count: int) -> list[str]:
+        """The `count` other events nearest to this one by centroid (above the cosine
         floor), nearest first."""
         rows = self._rows
         cosines = rows.centroids @ rows.centroids[self._events[event_id].row]
         cosines[~rows.live] = -math.inf
         cosines[self._events[event_id].row] = -math.inf
         cosines[cosines < self.config.min_cosine] = -math.inf
-        count = min(self.config.candidates, len(self._events) - 1)
+        count = min(count, len(self._events) - 1)
         if count <= 0:
             return []
         top = np.argpartition(-cosines, count - 1)[:count]
