@@ -67,14 +67,8 @@ class DocumentFrequencies:
         total = self.documents + self.prior_documents
         return math.log((total + 2) / (self._counts.get(term, 0) + 1)) + 1.0
 
-    def weigher(self) -> Callable[[str], float]:
-        """idf as a fast function, for the current counts."""
-        weights = self.weights()
-        top, count, logs = weights.top, weights.count, weights.logs
-        return lambda term: top - logs[count(term, 0)]
-
     def weights(self) -> IdfWeights:
-        """The current IDF, with the weighted sums the event index needs."""
+        """`idf` for the current counts, fast, with the weighted sums the index needs."""
         logs = _LOG_1P
         if len(logs) <= self.documents + 1:
             logs.extend(math.log(k + 1) for k in range(len(logs), 2 * self.documents + 2))
@@ -89,6 +83,9 @@ class IdfWeights:
 
     def __init__(self, top: float, count: Callable[[str, int], int], logs: list[float]):
         self.top, self.count, self.logs = top, count, logs
+
+    def idf(self, term: str) -> float:
+        return self.top - self.logs[self.count(term, 0)]
 
     def norm(self, terms: TermVector) -> float:
         """The vector's length once each term is weighted by its IDF."""
@@ -121,11 +118,12 @@ class WeightedQuery:
     words of several events (the article side is computed once)."""
 
     def __init__(self, article: TermVector, df: DocumentFrequencies) -> None:
-        self._idf = df.weigher()
-        self._weights = {t: v * self._idf(t) for t, v in article.items()}
+        self._idf = df.weights()
+        idf = self._idf.idf
+        self._weights = {t: v * idf(t) for t, v in article.items()}
         self._norm = math.sqrt(sum(w * w for w in self._weights.values()))
         # Each term's weight times its IDF once more: the event side's IDF, folded in.
-        self._twice = [(t, w * self._idf(t)) for t, w in self._weights.items()]
+        self._twice = [(t, w * idf(t)) for t, w in self._weights.items()]
 
     def coverage(self, event: TermVector) -> float:
         """The IDF-weighted share of the article's terms that the event holds at all."""
@@ -136,8 +134,7 @@ class WeightedQuery:
 
     def norm(self, event: TermVector) -> float:
         """The event's length once each term is weighted by its IDF."""
-        idf = self._idf
-        return math.sqrt(sum((v * idf(t)) ** 2 for t, v in event.items()))
+        return self._idf.norm(event)
 
     def cosine(self, event: TermVector, event_norm: float | None = None) -> float:
         """Cosine of the article and the event once each term is weighted by its IDF;

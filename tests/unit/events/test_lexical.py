@@ -64,18 +64,32 @@ def test_removing_articles_forgets_their_terms() -> None:
     assert df.idf("hormozgan") != before  # fewer documents: another weight
 
 
-def test_the_weigher_is_the_idf() -> None:
+def test_the_fast_weights_are_the_idf() -> None:
     df = DocumentFrequencies()
     for terms in ({"a1", "b1"}, {"a1"}, {"a1", "c1"}, {"d1"}):
         df.add(terms)
-    weigh = df.weigher()
+    weights = df.weights()
     for term in ("a1", "b1", "c1", "d1", "unknown"):
-        assert weigh(term) == pytest.approx(df.idf(term))
-    for n in range(40):  # grow past the table of logarithms the weigher keeps
+        assert weights.idf(term) == pytest.approx(df.idf(term))
+    for n in range(40):  # grow past the table of logarithms the weights keep
         df.add({"a1", f"new{n}"})
-    weigh = df.weigher()
+    weights = df.weights()
     for term in ("a1", "b1", "new3", "unknown"):
-        assert weigh(term) == pytest.approx(df.idf(term))
+        assert weights.idf(term) == pytest.approx(df.idf(term))
+
+
+def test_the_weighted_sums_follow_the_idf() -> None:
+    df = DocumentFrequencies(prior_documents=3)
+    for terms in ({"quake", "qeshm"}, {"quake"}, {"budget", "quake"}):
+        df.add(terms)
+    a = {"quake": 0.6, "qeshm": 0.8}
+    b = {"quake": 0.5, "budget": 0.5, "never": 0.7}
+    idf, weights = df.idf, df.weights()
+    assert weights.norm(a) == pytest.approx(math.hypot(0.6 * idf("quake"), 0.8 * idf("qeshm")))
+    assert weights.dot(a, b) == pytest.approx(0.6 * 0.5 * idf("quake") ** 2)  # shared: quake
+    assert weights.mass(b) == pytest.approx(idf("quake") + idf("budget") + idf("never"))
+    assert weights.shared_mass(a, b) == pytest.approx(idf("quake"))
+    assert weights.dot(a, {}) == weights.shared_mass({}, b) == 0.0
 
 
 def _brute_force_cosine(
@@ -134,4 +148,4 @@ def test_prior_documents_keep_a_cold_start_from_calling_every_word_common() -> N
         primed.add({f"word{n}"})
         cold.add({f"word{n}"})
     assert primed.idf("canicule") == pytest.approx(cold.idf("canicule"), rel=0.01)
-    assert primed.weigher()("canicule") == pytest.approx(primed.idf("canicule"))
+    assert primed.weights().idf("canicule") == pytest.approx(primed.idf("canicule"))
