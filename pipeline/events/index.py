@@ -382,19 +382,10 @@ class EventIndex:
         """The `count` other events nearest to this one by centroid (above the cosine
         floor), nearest first."""
         rows = self._rows
-        cosines = rows.centroids @ rows.centroids[self._events[event_id].row]
-        cosines[~rows.live] = -math.inf
-        cosines[self._events[event_id].row] = -math.inf
-        cosines[cosines < self.config.min_cosine] = -math.inf
-        count = min(count, len(self._events) - 1)
-        if count <= 0:
-            return []
-        top = np.argpartition(-cosines, count - 1)[:count]
-        return [
-            str(rows.event_ids[n])
-            for n in top[np.argsort(-cosines[top], kind="stable")]
-            if cosines[n] > -math.inf
-        ]
+        row = self._events[event_id].row
+        cosines = rows.centroids @ rows.centroids[row]
+        cosines[row] = -math.inf
+        return [str(rows.event_ids[n]) for n in self._nearest_rows(cosines, count)]
 
     def part_features(self, first: str, second: str) -> np.ndarray:
         """PART_FEATURES between two held events: the evidence of all their articles."""
@@ -499,10 +490,7 @@ class EventIndex:
         config = self.config
         rows = self._rows
         cosines = self._cosines(item)
-        cosines[~rows.live] = -math.inf
-        cosines[cosines < config.min_cosine] = -math.inf
-        count = min(config.candidates, len(self._events))
-        top = np.argpartition(-cosines, count - 1)[:count]
+        nearest = self._nearest_rows(cosines, config.candidates)
         model = self.config.model
         word_query = mention_query = headline_query = None
         if model.uses("words"):
@@ -514,10 +502,9 @@ class EventIndex:
         words_idf, mentions_idf = self._df.weights(), self._mention_df.weights()
         t = item.published_at.timestamp()
         out = []
-        for n in top[np.argsort(-cosines[top])]:
+        for n in nearest:
             event_id = rows.event_ids[n]
-            if event_id is None or cosines[n] == -math.inf:
-                break
+            assert event_id is not None
             event = self._events[event_id]
             features = np.zeros(len(FEATURES))
             features[_F["centroid_cosine"]] = cosines[n]
@@ -541,6 +528,19 @@ class EventIndex:
             )
             out.append(Candidate(event_id, features, event.closed, cross))
         return out
+
+    def _nearest_rows(self, cosines: np.ndarray, count: int) -> list[int]:
+        """The rows of the `count` held events with the highest cosines at or above the
+        cosine floor, highest first (`cosines` is modified: the others set to -inf)."""
+        cosines[~self._rows.live] = -math.inf
+        cosines[cosines < self.config.min_cosine] = -math.inf
+        count = min(count, len(cosines))
+        if count <= 0:
+            return []
+        top = np.argpartition(-cosines, count - 1)[:count]
+        return [
+            int(n) for n in top[np.argsort(-cosines[top], kind="stable")] if cosines[n] > -math.inf
+        ]
 
     def _cosines(self, item: ClusterItem) -> np.ndarray:
         """The article's cosine to every row: from `prepare` where the row has not changed
