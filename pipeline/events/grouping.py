@@ -174,13 +174,10 @@ class PartGrouping:
         self.due.clear()
 
     def _close(self, decision: Decision) -> bool:
-        """Best and runner-up, or best and the threshold, within the index's margin."""
-        best, runner_up = decision.score, decision.runner_up
-        if best is None or self.model is None:
+        if self.model is None:
             return False
-        margin = self.index.config.close_margin
-        return abs(best - self.model.threshold) < margin or (
-            runner_up is not None and best - runner_up < margin
+        return self.index.config.is_close_call(
+            decision.score, decision.runner_up, self.model.threshold
         )
 
     def _score(self, part: str, other: str) -> float:

@@ -88,6 +88,14 @@ class ClusterConfig:
     # bundled model is trained with it, since training weighs the pairs the grouping does.
     nearby_floor: float = 0.05
 
+    def is_close_call(self, best: float | None, runner_up: float | None, threshold: float) -> bool:
+        """Best and runner-up, or best and the threshold, within `close_margin`."""
+        if best is None:
+            return False
+        return abs(best - threshold) < self.close_margin or (
+            runner_up is not None and best - runner_up < self.close_margin
+        )
+
     @property
     def join_threshold(self) -> float:
         return self.model.threshold if self.threshold is None else self.threshold
@@ -316,10 +324,8 @@ class EventIndex:
             (s, c) for s, c in scored if s >= (model.reopen_threshold if c.closed else threshold)
         ]
         best = scored[0][0] if scored else None
-        close_call = best is not None and (
-            abs(best - threshold) < config.close_margin
-            or (len(scored) > 1 and best - scored[1][0] < config.close_margin)
-        )
+        runner_up = scored[1][0] if len(scored) > 1 else None
+        close_call = config.is_close_call(best, runner_up, threshold)
         nearby = tuple(c.event_id for s, c in scored if s >= self._nearby_floor)
         if eligible:
             score, chosen = eligible[0]
