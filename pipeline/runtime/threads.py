@@ -8,13 +8,18 @@ machine).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 _limits: Any = None  # the limit holds while this object lives
 
 
 def limit_blas_threads() -> None:
+    """One thread for every BLAS library: those loaded now (numpy's first: a limit only
+    reaches a loaded library) and OpenBLAS copies loaded later (scipy's, by scikit-learn)."""
     global _limits
+    import numpy  # noqa: F401
     from threadpoolctl import threadpool_limits
 
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     _limits = threadpool_limits(1, user_api="blas")
