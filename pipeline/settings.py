@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     # The score an article gets for an event is a learned probability over what the
     # articles say (embeddings, words, names and numbers, headlines) with time as a soft
     # prior (pipeline/events/model.py). The model is a small JSON file: empty means the
-    # bundled one (pipeline/events/models/match.json, trained by `wirewatch train` on
+    # bundled one for the embedding profile (pipeline/events/models/match.json, or
+    # match-static.json for "static"; trained by `wirewatch train` on
     # data/eval/ecbplus_dev.jsonl and its time variants; README, Accuracy).
     event_model: str = ""
     # None: the model's own. The score a part needs to join an event (with a model of

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,11 +50,12 @@ from pipeline.events.lexical import (
     WeightedQuery,
     term_vector,
 )
-from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel
+from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel, bundled_for
 from pipeline.mentions import mentions as find_mentions
 from pipeline.settings import Settings
 from pipeline.text import first_sentence
 
+log = logging.getLogger(__name__)
 _F = {name: n for n, name in enumerate(FEATURES)}
 _P = {name: n for n, name in enumerate(PART_FEATURES)}
 
@@ -102,9 +104,19 @@ class ClusterConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClusterConfig:
-        model = MatchModel.load(settings.event_model or None).with_thresholds(
-            settings.event_part_threshold, settings.event_threshold
-        )
+        model = MatchModel.load(settings.event_model or bundled_for(settings.model))
+        trained_on = model.info.get("embedding_model")
+        if settings.event_model and trained_on not in (None, settings.model):
+            # Cosines of another embedding sit elsewhere: the weights may not fit them.
+            log.warning(
+                "event model %s was trained on embedding %r, this worker embeds with %r; "
+                "retrain it with WIREWATCH_MODEL=%s wirewatch train",
+                settings.event_model,
+                trained_on,
+                settings.model,
+                settings.model,
+            )
+        model = model.with_thresholds(settings.event_part_threshold, settings.event_threshold)
         return cls(
             model=model.with_time_weight(settings.event_time_weight),
             candidates=settings.event_candidates,

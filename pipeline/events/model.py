@@ -56,6 +56,14 @@ PART_FEATURES = (
 )
 TIME_FEATURES = frozenset({"time_gap_d"})
 BUNDLED = Path(__file__).parent / "models" / "match.json"
+# An embedding profile whose cosines sit elsewhere than the default's has a model of its
+# own, trained by the same command with WIREWATCH_MODEL set (README, "Profiles").
+BUNDLED_BY_PROFILE = {"static": BUNDLED.with_name("match-static.json")}
+
+
+def bundled_for(embedding_model: str) -> Path:
+    """The bundled model trained on this embedding profile (the default's otherwise)."""
+    return BUNDLED_BY_PROFILE.get(embedding_model, BUNDLED)
 
 
 def _probability(z: float) -> float:

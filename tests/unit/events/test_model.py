@@ -9,22 +9,45 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.events.model import BUNDLED, FEATURES, PART_FEATURES, GroupingModel, MatchModel
+from pipeline.events.index import ClusterConfig
+from pipeline.events.model import (
+    BUNDLED,
+    FEATURES,
+    PART_FEATURES,
+    GroupingModel,
+    MatchModel,
+    bundled_for,
+)
+from pipeline.settings import Settings
 
 
-def test_the_bundled_model_loads_and_says_how_it_was_made() -> None:
-    model = MatchModel.load()
-    data = json.loads(BUNDLED.read_text())
+@pytest.mark.parametrize("profile", ["use-m3", "static"])
+def test_each_bundled_model_loads_and_says_how_it_was_made(profile: str) -> None:
+    file = bundled_for(profile)
+    model = MatchModel.load(file)
+    data = json.loads(file.read_text())
     assert data["format"] == "wirewatch-match-model" and data["version"] == 2
     assert data["features"] == list(FEATURES)
     assert data["grouping"]["features"] == list(PART_FEATURES)
     assert data["command"].startswith("wirewatch train")
+    # Trained on the cosines of the profile it is bundled for.
+    assert data["embedding_model"] == profile
     assert 0 < model.threshold < 1 and model.reopen_threshold >= model.threshold
     grouping = model.grouping
     assert grouping is not None and 0 < grouping.threshold <= grouping.reopen_threshold < 1
     # Content raises the scores, a time gap lowers them.
     assert model.coefficients["mentions"] > 0 and model.coefficients["time_gap_d"] < 0
     assert grouping.coefficients["mentions"] > 0 and grouping.coefficients["time_gap_d"] < 0
+
+
+def test_the_settings_choose_the_profiles_model_unless_a_file_is_given(tmp_path: Path) -> None:
+    assert MatchModel.load() == MatchModel.load(BUNDLED)
+    assert bundled_for("minilm") == BUNDLED  # no model of its own: the default's
+    static = ClusterConfig.from_settings(Settings(model="static")).model
+    assert static == MatchModel.load(bundled_for("static")) != MatchModel.load(BUNDLED)
+    MatchModel({"centroid_cosine": 2.0}, threshold=0.4).save(tmp_path / "own.json")
+    own = Settings(model="static", event_model=str(tmp_path / "own.json"))
+    assert ClusterConfig.from_settings(own).model == MatchModel.load(tmp_path / "own.json")
 
 
 def test_a_file_of_version_1_has_no_grouping(tmp_path: Path) -> None:
