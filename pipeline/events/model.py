@@ -57,7 +57,7 @@ PART_FEATURES = (
 TIME_FEATURES = frozenset({"time_gap_d"})
 BUNDLED = Path(__file__).parent / "models" / "match.json"
 # An embedding profile whose cosines sit elsewhere than the default's has a model of its
-# own, trained by the same command with WIREWATCH_MODEL set (README, "Profiles").
+# own, trained by the same command with --model (README, Performance: "The static lane").
 BUNDLED_BY_PROFILE = {"static": BUNDLED.with_name("match-static.json")}
 
 
