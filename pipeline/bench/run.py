@@ -139,11 +139,9 @@ def build_feed(config: BenchConfig) -> tuple[list[dict[str, Any]], list[dict[str
 
 
 def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> BenchResult:
-    from pipeline.runtime.collector import tune_garbage_collector
     from pipeline.runtime.threads import limit_blas_threads
 
     limit_blas_threads()
-    tune_garbage_collector()  # as the worker does: the stages alone are measured alike
     load_before = os.getloadavg()
     feed, warm = build_feed(config)
     lines = encode_lines(feed)

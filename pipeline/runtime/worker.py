@@ -17,7 +17,6 @@ from pipeline.kafka.topics import ensure_topics
 from pipeline.kafka.watch import TopicWatch
 from pipeline.logs import configure, logging_config
 from pipeline.runtime.app import Attach, create_app
-from pipeline.runtime.collector import tune_garbage_collector
 from pipeline.runtime.restart import restart_on_lost_topics, wait_for_store
 from pipeline.runtime.threads import limit_blas_threads
 from pipeline.settings import Settings
@@ -29,7 +28,6 @@ log = logging.getLogger("wirewatch")
 def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "info") -> None:
     """Run a worker with these agents attached until SIGINT or SIGTERM."""
     limit_blas_threads()
-    tune_garbage_collector()
     quiet_model_loading()
     configure(settings.log_format, loglevel)
     store = Store(settings.database)  # a URL that can never work fails here, at once
