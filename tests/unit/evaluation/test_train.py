@@ -9,6 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pipeline.cli.main import main
+from pipeline.evaluation.replay import Report
+from pipeline.evaluation.scores import Scores
+from pipeline.evaluation.training import ThresholdRow, chosen_row
 from pipeline.events.model import MatchModel
 
 DEV = Path(__file__).resolve().parents[3] / "data/eval/ecbplus_dev.jsonl"
@@ -40,3 +43,22 @@ def test_train_writes_a_model_that_eval_then_uses(tmp_path: Path) -> None:
     )
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.stdout)["events"]["gold"] == 2 * len(topics)
+
+
+def _row(threshold: float, *lowest: float) -> ThresholdRow:
+    """A threshold's replays, one corpus per figure: its lowest measure."""
+    ok = Scores(1.0, 1.0, 1.0)
+    reports = {
+        f"c{n}": Report(10, 2, 2, Scores(1.0, 1.0, value), ok, None)
+        for n, value in enumerate(lowest)
+    }
+    return ThresholdRow(threshold, reports)
+
+
+def test_the_threshold_is_chosen_by_the_worst_corpus_then_the_next_worst() -> None:
+    assert chosen_row([_row(0.3, 0.80, 0.95), _row(0.5, 0.85, 0.90)]).threshold == 0.5
+    # Worst corpora within the tie: the next worst decides, not the lowest threshold ...
+    flat = [_row(0.3, 0.80, 0.88), _row(0.4, 0.80, 0.90), _row(0.5, 0.802, 0.86)]
+    assert chosen_row(flat).threshold == 0.4
+    # ... and where they are all alike, the lowest threshold is kept.
+    assert chosen_row([_row(0.4, 0.80, 0.90), _row(0.3, 0.805, 0.90)]).threshold == 0.3

@@ -1,6 +1,7 @@
-"""pipeline/events/grouping.py: a new part goes to the event whose parts it matches, a
-part weighed again as it grows moves when it belongs elsewhere now; an event's founding
-part, and the parts of an event an editor corrected, stay where they are.
+"""pipeline/events/grouping.py: a new part goes to the event whose parts it matches; as a
+part grows, its neighbourhood is clustered again: a part that belongs elsewhere now
+moves, a founding report left behind by the rest of its event stands alone, two events
+that grew together become one; the parts of an event an editor corrected stay together.
 
 Vectors are chosen so that only the embedding decides: an article joins a part at a
 centroid cosine of 0.9 (25 degrees), parts join events by a regression over the cosine of
@@ -72,12 +73,40 @@ def test_a_part_that_belongs_nowhere_stands_alone() -> None:
     assert grouping.regroup() == {part: (first, part)}  # an event of its own, named after it
 
 
+def test_a_founder_left_behind_by_the_rest_of_its_event_stands_alone() -> None:
+    grouping = _grouping()
+    founder, first = _place(grouping, "a", 0)
+    other, _ = _place(grouping, "b", 35)  # a part of its own, in the first event (0.80)
+    for n, degrees in enumerate((40, 33)):
+        _place(grouping, f"b{n}", degrees)  # it grows: 3 reports around 36 degrees
+    grouping.apply(grouping.regroup())
+    late, event = _place(grouping, "c", 62)  # near the grown part: the first event again
+    assert event == first
+    _place(grouping, "cc", 66)  # it grows too, away from the founding report
+    # Clustered again: the two grown parts (0.87) join; the founding report scores 0.70
+    # with the first, 0.00 with the second (average 0.47): it stays, alone, with its name.
+    moves = grouping.regroup()
+    assert moves == {other: (first, other), late: (first, other)}
+    grouping.apply(moves)
+    assert grouping.parts_of(first) == {founder}
+    assert grouping.parts_of(other) == {other, late}  # named after its largest part
+
+
+def test_two_events_that_grew_together_become_one() -> None:
+    grouping = _grouping()
+    _, first = _place(grouping, "a", 0)
+    part, second = _place(grouping, "b", 50)  # 0.11: an event of its own
+    _place(grouping, "aa", 24)  # the first grows towards the second (0.68 now)
+    moves = grouping.regroup()
+    assert moves == {part: (second, first)}  # the one with more articles keeps its name
+
+
 def test_an_events_founding_part_and_an_edited_events_parts_stay() -> None:
     grouping = _grouping()
     founder, first = _place(grouping, "a", 0)
     _place(grouping, "b", 30)
     assert _place(grouping, "aa", -15)[0] == founder  # it grows, with another part beside it
-    assert founder in grouping.due and not grouping.may_move(founder)
+    assert founder in grouping.due
     assert grouping.regroup() == {}
 
     edited = _grouping()
