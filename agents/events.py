@@ -39,8 +39,8 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
             stage = await patiently("rebuilding the event index", services.event_stage)
             plan = await services.durably(stage.plan, batch, now())
             await services.durably(stage.save, plan)
-            # Parts that grew are weighed again once the batch is stored; those that
-            # belong elsewhere now move, in a transaction of their own.
+            # The neighbourhoods of parts that grew are clustered again once the batch is
+            # stored; parts that belong elsewhere now move, in a transaction of their own.
             settled = await services.durably(stage.settle, now())
             await services.durably(stage.save, settled)
             plan.regrouped = settled.regrouped

@@ -9,8 +9,9 @@ Events are built in two steps (pipeline/events/index.py, pipeline/events/groupin
    rarity, the time from the part's coverage, and the part's size.
 2. A part belongs to the event whose parts it matches best on average, when
    `GroupingModel.score` over `PART_FEATURES` (the same evidence, measured between two
-   parts: all their articles together) reaches the grouping's `threshold`; and it is
-   weighed again as it grows, so that evidence gathered later mends an early mistake.
+   parts: all their articles together) reaches the grouping's `threshold`; as it grows,
+   its neighbourhood is clustered again by that average, so that evidence gathered later
+   mends early mistakes.
 
 Each score is the model's probability that the two sides report the same happening.
 The weights are learned (`wirewatch train`, pipeline/evaluation/training.py) and shipped
