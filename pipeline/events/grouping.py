@@ -207,18 +207,12 @@ class PartGrouping:
         if len(members) < 2:
             return
         # Start: each part alone, but a corrected event's parts stay together.
-        clusters: list[list[str]] = []
-        frozen_cluster: dict[str, int] = {}
+        groups: dict[str, list[str]] = {}
         for p in members:
             event_id = self._event_of[p]
-            if event_id in self.frozen:
-                if event_id not in frozen_cluster:
-                    frozen_cluster[event_id] = len(clusters)
-                    clusters.append([])
-                clusters[frozen_cluster[event_id]].append(p)
-            else:
-                clusters.append([p])
-        frozen = [any(self._event_of[p] in self.frozen for p in c) for c in clusters]
+            groups.setdefault(event_id if event_id in self.frozen else p, []).append(p)
+        clusters = list(groups.values())
+        frozen = [self._event_of[c[0]] in self.frozen for c in clusters]
         size = {p: index.size(p) for p in members}
 
         def pair(a: str, b: str) -> float:
