@@ -198,7 +198,7 @@ class PartGrouping:
                 events.append(e)
         members: list[str] = []
         for event_id in events:
-            largest = sorted(self.parts_of(event_id), key=lambda p: (-index.size(p), p))
+            largest = sorted(self.parts_of(event_id), key=self._largest_first)
             chosen = largest[: PARTS_COMPARED if event_id == own else NEIGHBOUR_PARTS]
             for keep in (part, event_id):  # the due part and the founder always take part
                 if keep in largest and keep not in chosen:
@@ -261,7 +261,7 @@ class PartGrouping:
                 name = min(founders, key=lambda e: (e not in self.frozen, -articles[e], e))
                 renamed.update((f, name) for f in founders)
             else:
-                name = min(cluster, key=lambda p: (-index.size(p), p))
+                name = min(cluster, key=self._largest_first)
             for p in cluster:
                 self.link(p, name)
         for event_id, name in renamed.items():
@@ -274,6 +274,10 @@ class PartGrouping:
         for part, (_, target) in moves.items():
             self.link(part, target)
         self.due.clear()
+
+    def _largest_first(self, part: str) -> tuple[int, str]:
+        """Sort key of parts: the most articles first, then by id."""
+        return -self.index.size(part), part
 
     def _close(self, decision: Decision) -> bool:
         if self.model is None:
@@ -311,7 +315,7 @@ class PartGrouping:
         for event_id in candidates:
             parts = sorted(
                 (p for p in self.parts_of(event_id) if p != part),
-                key=lambda p: (-index.size(p), p),
+                key=self._largest_first,
             )[:PARTS_COMPARED]
             if not parts:
                 continue
