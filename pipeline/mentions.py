@@ -5,13 +5,17 @@ and its result travels on the `Embedded` record.
 
 A mention is a run of capitalised words that does not start a sentence (a sentence's
 first word is kept only when the same word is capitalised elsewhere in the text), a
-number, a year, or a month name. Numbers are written one way whatever the language's
-separators: a group of three digits after a comma, a point or a (no-break) space is
-thousands, anything else a decimal part ("1,200", "1.200" and "1 200" -> "1200"; "39,3"
-and "39.3" -> "39.3"). A hyphenated name also yields its parts ("Paris-Orly" meets a
-later "Orly"), as a name of several words does. All are lower-cased with accents folded,
-so "Élysée" and "Elysee" meet. Two stories of the same kind share their common words;
-they rarely share their names and numbers.
+number, a year, a month or a weekday (in one form across languages: "jeudi 3 juillet",
+"Thursday, July 3" and "Donnerstag, 3. Juli" each give "thursday", "july" and the date
+"july 3"; `is_day` tells the days, which the event matcher compares on their own: two
+reports of one happening name the same day far more often than two of its kind).
+Numbers are written one way whatever the language's separators: a group of three digits
+after a comma, a point or a (no-break) space is thousands, anything else a decimal part
+("1,200", "1.200" and "1 200" -> "1200"; "39,3" and "39.3" -> "39.3"). A hyphenated
+name also yields its parts ("Paris-Orly" meets a later "Orly"), as a name of several
+words does. All are lower-cased with accents folded, so "Élysée" and "Elysee" meet.
+Two stories of the same kind share their common words; they rarely share their names
+and numbers.
 
 A statistical NER pipeline (spaCy's small models) was weighed: 35 to 43 documents a
 second on one core would more than halve the embedding stage, for entities this already
@@ -42,18 +46,61 @@ def _bag(*lines: str) -> frozenset[str]:
     return frozenset(" ".join(lines).split())
 
 
-_MONTHS = _bag(
-    "january february march april may june july august september october november december",
-    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre",
-    "januar februar marz juni juli oktober dezember enero febrero marzo abril mayo junio",
-    "julio agosto septiembre octubre noviembre diciembre",
+# Months and weekdays in one form across languages (the English name), so that "3 juillet",
+# "July 3" and "3. Juli" meet; a day of the month beside its month is a mention too.
+_MONTH_LINES = (
+    "january janvier januar enero gennaio",
+    "february février februar febrero febbraio",
+    "march mars märz marzo",
+    "april avril abril aprile",
+    "may mai mayo maggio",
+    "june juin juni junio giugno",
+    "july juillet juli julio luglio",
+    "august août agosto",
+    "september septembre septiembre settembre",
+    "october octobre oktober octubre ottobre",
+    "november novembre noviembre",
+    "december décembre dezember diciembre dicembre",
+)
+_WEEKDAY_LINES = (
+    "monday lundi montag lunes lunedì",
+    "tuesday mardi dienstag martes martedì",
+    "wednesday mercredi mittwoch miércoles mercoledì",
+    "thursday jeudi donnerstag jueves giovedì",
+    "friday vendredi freitag viernes venerdì",
+    "saturday samedi samstag sonnabend sábado sabato",
+    "sunday dimanche sonntag domingo domenica",
+)
+
+
+def _english_names(lines: tuple[str, ...]) -> dict[str, str]:
+    """Each name as a token may write it -> the English one: capitalised, and in other
+    languages lower-case too, each with and without its accents ("may" and "march" are
+    English verbs; English writes its months and weekdays capitalised)."""
+    names = {}
+    for line in lines:
+        english, *others = line.split()
+        for name in (english, *others):
+            for form in {name, "".join(words(name))}:
+                names[form.capitalize()] = english
+                if name is not english:
+                    names[form] = english
+    return names
+
+
+_CALENDAR = _english_names(_MONTH_LINES) | _english_names(_WEEKDAY_LINES)
+_MONTH_NAMES = frozenset(line.split()[0] for line in _MONTH_LINES)
+_WEEKDAY_NAMES = frozenset(line.split()[0] for line in _WEEKDAY_LINES)
+# German writes the time of day onto the weekday: "Donnerstagabend".
+_GERMAN_DAY_PARTS = ("abend", "morgen", "mittag", "nacht")
+_GERMAN_DAY_PART = re.compile(
+    r"^(\w+?tag|mittwoch|sonnabend)s?(?:abend|morgen|mittag|nachmittag|vormittag|nacht)$"
 )
 # Capitalised words that name nothing, whatever their place in the sentence.
 _NOT_NAMES = _bag(
     "the a an he she it they we i you his her its their this that these those there here",
     "le la les un une des il elle ils elles on nous vous ce cette ces du de au aux et",
-    "der die das ein eine el los las mr mrs ms dr monday tuesday wednesday thursday friday",
-    "saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "der die das ein eine el los las mr mrs ms dr",
 )
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['\u2019]", re.IGNORECASE)  # l'Élysée, d'Ukraine
@@ -88,28 +135,62 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
             run.clear()
 
     start = True
+    day = month = None  # a day of the month, or a month, just before: they pair up
     for token in tokens:
         first = token[0]
         if token in _SENTENCE_END or not (first.isalnum()):
             close()
             start = token in _SENTENCE_END
+            if token != ".":  # "3. Juli"
+                day = month = None
             continue
+        calendar = _CALENDAR.get(token)
+        if calendar is None and token.endswith(_GERMAN_DAY_PARTS):
+            calendar = _german_weekday(token)
         if first.isdigit():
             close()
-            found[_number(token)] = None
+            number = _number(token)
+            found[number] = None
+            day = number if number.isdigit() and 1 <= int(number) <= 31 else None
+            if day and month:
+                found[f"{month} {day}"] = None
+            month = None
+        elif calendar is not None:
+            close()
+            found[calendar] = None
+            month = calendar if calendar in _MONTH_NAMES else None
+            if day and month:
+                found[f"{month} {day}"] = None
+            day = None
         elif first.isupper() and (not start or token in capitalised_inside):
+            day = month = None
             if token.casefold() in _NOT_NAMES:
                 close()
             else:
                 run.append(token)
         else:
             close()
-            folded = token.casefold()
-            if folded in _MONTHS:
-                found[folded] = None
+            if token not in ("de", "del"):  # "3 de julio"
+                day = month = None
         start = False
     close()
     return list(found)[:MAX_MENTIONS]
+
+
+def is_day(mention: str) -> bool:
+    """A mention that names a day: a weekday ("thursday") or a date ("july 3")."""
+    if mention in _WEEKDAY_NAMES:
+        return True
+    month, _, day = mention.partition(" ")
+    return month in _MONTH_NAMES and day.isdigit()
+
+
+def _german_weekday(token: str) -> str | None:
+    """The weekday of a German one with the time of day on it ("Donnerstagabend")."""
+    if not token[0].isupper():
+        return None
+    compound = _GERMAN_DAY_PART.match(token.casefold())
+    return _CALENDAR.get(compound.group(1).capitalize()) if compound else None
 
 
 def _number(token: str) -> str:

@@ -51,6 +51,7 @@ from pipeline.events.lexical import (
     term_vector,
 )
 from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel, bundled_for
+from pipeline.mentions import is_day
 from pipeline.mentions import mentions as find_mentions
 from pipeline.settings import Settings
 from pipeline.text import first_sentence
@@ -166,6 +167,7 @@ class _Evidence:
     words: TermVector
     mentions: TermVector
     headline: TermVector
+    days: TermVector  # the mentions that name a day
 
 
 class _Norms(NamedTuple):
@@ -192,6 +194,7 @@ class _LiveEvent:
     terms: TermVector = field(default_factory=dict)  # sums of the members' vectors
     mention_terms: TermVector = field(default_factory=dict)
     headline_terms: TermVector = field(default_factory=dict)
+    day_terms: TermVector = field(default_factory=dict)
     term_documents: Counter[str] = field(default_factory=Counter)
     mention_documents: Counter[str] = field(default_factory=Counter)
     # IDF-weighted lengths of the three term vectors, and the size of the statistics they
@@ -218,6 +221,7 @@ class _LiveEvent:
         _accumulate(self.terms, evidence.words)
         _accumulate(self.mention_terms, evidence.mentions)
         _accumulate(self.headline_terms, evidence.headline)
+        _accumulate(self.day_terms, evidence.days)
         self.term_documents.update(evidence.words.keys())
         self.mention_documents.update(evidence.mentions.keys())
 
@@ -431,6 +435,9 @@ class EventIndex:
             )
         )
         features[_P["mention_coverage_min"]], features[_P["mention_coverage_max"]] = coverages
+        if a.day_terms and b.day_terms:
+            features[_P["days"]] = _cosine(a.day_terms, b.day_terms)
+            features[_P["days_stated"]] = 1.0
         sizes = sorted((a.size, b.size))
         features[_P["log_size_min"]] = math.log1p(sizes[0])
         features[_P["log_size_max"]] = math.log1p(sizes[1])
@@ -492,7 +499,7 @@ class EventIndex:
 
     def _evidence(self, item: ClusterItem) -> _Evidence:
         if not self._lexical:
-            return _Evidence({}, {}, {})
+            return _Evidence({}, {}, {}, {})
         found = item.mentions
         if found is None:
             found = tuple(find_mentions(item.title, item.body))
@@ -500,6 +507,7 @@ class EventIndex:
             term_vector(item.title, item.body),
             _binary_vector(found),
             term_vector(item.title or first_sentence(item.body), ""),
+            _binary_vector([m for m in found if is_day(m)]),
         )
 
     def _candidates(self, item: ClusterItem, evidence: _Evidence) -> list[Candidate]:
@@ -538,6 +546,9 @@ class EventIndex:
                 features[_F["headline"]] = headline_query.cosine(
                     event.headline_terms, norms.headline
                 )
+            if evidence.days and event.day_terms:
+                features[_F["days"]] = _cosine(evidence.days, event.day_terms)
+                features[_F["days_stated"]] = 1.0
             gap_s = max(0.0, event.first_seen.timestamp() - t, t - event.last_seen.timestamp())
             features[_F["time_gap_d"]] = min(gap_s / 86400.0, config.time_cap_d)
             features[_F["log_size"]] = math.log1p(event.size)
@@ -648,6 +659,14 @@ def _weighted_cosine(
     if not a_norm or not b_norm:
         return 0.0
     return max(0.0, weights.dot(a, b) / (a_norm * b_norm))
+
+
+def _cosine(a: TermVector, b: TermVector) -> float:
+    """Plain cosine of two small term vectors (no IDF: a handful of terms)."""
+    dot = sum(w * b[t] for t, w in a.items() if t in b)
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

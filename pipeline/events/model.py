@@ -6,7 +6,8 @@ Events are built in two steps (pipeline/events/index.py, pipeline/events/groupin
    `MatchModel.score` over `FEATURES` reaches `threshold`: how close the embeddings are
    (to the part's centroid, and to its closest sampled member), how much the words, the
    mentions (names, places, numbers, dates) and the headlines overlap once weighted by
-   rarity, the time from the part's coverage, and the part's size.
+   rarity, whether the texts name the same days, the time from the part's coverage, and
+   the part's size.
 2. A part belongs to the event whose parts it matches best on average, when
    `GroupingModel.score` over `PART_FEATURES` (the same evidence, measured between two
    parts: all their articles together) reaches the grouping's `threshold`; as it grows,
@@ -39,6 +40,8 @@ FEATURES = (
     "mentions",  # IDF cosine of the mentions: names, places, numbers, dates
     "mention_coverage",  # the IDF share of the article's mentions the event already holds
     "headline",  # IDF cosine of the headline (title, or first sentence) words
+    "days",  # cosine of the days the texts name (weekdays, "July 3"), in any language
+    "days_stated",  # 1 when both sides name a day: with "days" at 0, they name others
     "time_gap_d",  # days from the event's coverage (0 inside it), capped
     "log_size",  # log(1 + articles in the event)
 )
@@ -49,6 +52,8 @@ PART_FEATURES = (
     "words",  # TF-IDF cosine of their words
     "mentions",  # IDF cosine of their mentions
     "headline",  # IDF cosine of their headline words
+    "days",  # cosine of the days their texts name
+    "days_stated",  # 1 when both sides name a day
     "mention_coverage_min",  # the IDF share of one side's mentions the other holds: the
     "mention_coverage_max",  # lower and the higher of the two directions
     "log_size_min",  # log(1 + articles) of the smaller part

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex, event_id_for
-from pipeline.events.model import MatchModel
+from pipeline.events.model import PART_FEATURES, MatchModel
 
 T0 = datetime(2025, 7, 3, tzinfo=UTC)
 # Embeddings alone: the hand-made vectors below carry no text and no time gap to weigh.
@@ -73,6 +73,25 @@ def test_words_and_names_split_what_embeddings_merge() -> None:
     assert events[0] == events[1] and events[2] == events[3] and events[0] != events[2]
     embedding_only = EventIndex(EMBEDDING_ONLY)
     assert len({embedding_only.assign(s).event_id for s in QUAKES}) == 1
+
+
+def test_the_days_the_texts_name_are_compared_across_languages() -> None:
+    index = EventIndex(LEARNED)
+    calls = [
+        _story("fr", [1, 0, 0, 0], 0, "Poutine et Trump se sont parlé jeudi 3 juillet."),
+        _story("en", [0, 1, 0, 0], 1, "Putin and Trump spoke on Thursday, July 3."),
+        _story("next", [0, 0, 1, 0], 20, "Zelensky and Trump spoke on Friday, July 4."),
+        _story("none", [0, 0, 0, 1], 21, "Zelensky and Trump spoke again."),
+    ]
+    part = {s.article_id: index.assign(s).event_id for s in calls}
+    assert len(set(part.values())) == 4  # apart by embedding; the features still measure
+    days, stated = PART_FEATURES.index("days"), PART_FEATURES.index("days_stated")
+    same_day = index.part_features(part["fr"], part["en"])
+    assert same_day[days] == 1.0 and same_day[stated] == 1.0
+    next_day = index.part_features(part["en"], part["next"])
+    assert next_day[days] == 0.0 and next_day[stated] == 1.0  # both name a day: others
+    unknown = index.part_features(part["next"], part["none"])
+    assert unknown[days] == 0.0 and unknown[stated] == 0.0  # one names none: no evidence
 
 
 def test_restore_rebuilds_word_statistics_and_times() -> None:

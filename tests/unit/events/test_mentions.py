@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.mentions import mentions
+from pipeline.mentions import is_day, mentions
 
 
 def test_names_places_numbers_and_months_are_found() -> None:
@@ -43,3 +43,22 @@ def test_numbers_meet_whatever_the_language_writes_them() -> None:
 def test_a_hyphenated_name_also_meets_its_parts() -> None:
     found = mentions(None, "Des vols annulés à Paris-Orly et à Baden-Württemberg.")
     assert {"paris orly", "orly", "baden wurttemberg", "wurttemberg"} <= set(found)
+
+
+def test_days_and_dates_meet_across_languages() -> None:
+    french = mentions(None, "Poutine a parlé à Trump jeudi 3 juillet, au téléphone.")
+    english = mentions(None, "Putin spoke to Trump on Thursday, July 3, by phone.")
+    german = mentions(None, "Putin sprach am Donnerstagabend, dem 3. Juli, mit Trump.")
+    spanish = mentions(None, "Putin habló con Trump el jueves 3 de julio.")
+    italian = mentions(None, "Putin ha parlato con Trump giovedì 3 luglio.")
+    for found in (french, english, german, spanish, italian):
+        assert {"thursday", "july", "july 3"} <= set(found), found
+    assert all(is_day(m) for m in ("thursday", "july 3")) and not is_day("july")
+
+
+def test_english_months_and_weekdays_count_only_capitalised() -> None:
+    found = mentions(None, "Troops may march on. In March and May, 12 people.")
+    assert "march" in found and "may" in found
+    assert mentions(None, "They may march on, said the mayor of Nice.") == ["nice"]
+    # A number beside a month is a date only when it can be a day.
+    assert "june 45" not in mentions(None, "June 45 people came.")
