@@ -62,3 +62,11 @@ def test_english_months_and_weekdays_count_only_capitalised() -> None:
     assert mentions(None, "They may march on, said the mayor of Nice.") == ["nice"]
     # A number beside a month is a date only when it can be a day.
     assert "june 45" not in mentions(None, "June 45 people came.")
+
+
+def test_days_count_in_the_headline_and_lead_only() -> None:
+    lead = "Putin and Trump spoke on Thursday. " + "The talks went on for an hour. " * 30
+    found = mentions("The call of Thursday", lead + "Talks resume on Monday, July 14.")
+    assert "thursday" in found
+    # Further down, a story's other days name no happening: months still count.
+    assert "monday" not in found and "july 14" not in found and "july" in found
