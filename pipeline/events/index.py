@@ -44,10 +44,13 @@ from typing import NamedTuple
 import numpy as np
 
 from pipeline.events.lexical import (
+    ArrayQuery,
     DocumentFrequencies,
     IdfWeights,
+    SparseTerms,
     TermVector,
     WeightedQuery,
+    summed,
     term_vector,
 )
 from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel, bundled_for
@@ -168,6 +171,7 @@ class _Evidence:
     mentions: TermVector
     headline: TermVector
     days: TermVector  # the mentions that name a day
+    word_arrays: SparseTerms | None = None  # `words` as arrays, made when needed
 
 
 class _Norms(NamedTuple):
@@ -202,6 +206,7 @@ class _LiveEvent:
     norms: _Norms | None = None
     languages: set[str] = field(default_factory=set)
     norms_documents: int = 0
+    word_arrays: SparseTerms | None = None  # `terms` as arrays, made when needed
 
     def add(self, item: ClusterItem, evidence: _Evidence, kept: int, first: bool) -> None:
         if not first:
@@ -418,9 +423,9 @@ class EventIndex:
         rows = self._rows.centroids
         features[_P["centroid_cosine"]] = float(rows[a.row] @ rows[b.row])
         features[_P["member_cosine"]] = float((a.members @ b.members.T).max())
-        features[_P["words"]] = _weighted_cosine(
-            a.terms, b.terms, words, a_norms.words, b_norms.words
-        )
+        if a_norms.words and b_norms.words:
+            dot = words.sparse_dot(self._word_arrays(a), self._word_arrays(b))
+            features[_P["words"]] = max(0.0, dot / (a_norms.words * b_norms.words))
         features[_P["mentions"]] = _weighted_cosine(
             a.mention_terms, b.mention_terms, mentions, a_norms.mentions, b_norms.mentions
         )
@@ -493,6 +498,7 @@ class EventIndex:
             del self._events[event_id]
             self._rows.release(event.row)
             dropped.append(event_id)
+        self._compact_term_ids()
         return dropped
 
     # -- internals -----------------------------------------------------------------
@@ -520,7 +526,7 @@ class EventIndex:
         model = self.config.model
         word_query = mention_query = headline_query = None
         if model.uses("words"):
-            word_query = WeightedQuery(evidence.words, self._df)
+            word_query = ArrayQuery(self._evidence_arrays(evidence), self._df)
         if model.uses("headline"):
             headline_query = WeightedQuery(evidence.headline, self._df)
         if model.uses("mentions") or model.uses("mention_coverage"):
@@ -538,7 +544,7 @@ class EventIndex:
             if self._lexical:
                 norms = self._norms_of(event, words_idf, mentions_idf)
             if word_query is not None:
-                features[_F["words"]] = word_query.cosine(event.terms, norms.words)
+                features[_F["words"]] = word_query.cosine(self._word_arrays(event), norms.words)
             if mention_query is not None:
                 features[_F["mentions"]] = mention_query.cosine(event.mention_terms, norms.mentions)
                 features[_F["mention_coverage"]] = mention_query.coverage(event.mention_terms)
@@ -600,13 +606,31 @@ class EventIndex:
         tolerance = self.config.norm_tolerance
         if event.norms is None or abs(documents - event.norms_documents) > (tolerance * documents):
             event.norms = _Norms(
-                words.norm(event.terms),
+                words.sparse_norm(self._word_arrays(event)),
                 mentions.norm(event.mention_terms),
                 words.norm(event.headline_terms),
                 mentions.mass(event.mention_terms),
             )
             event.norms_documents = documents
         return event.norms
+
+    def _evidence_arrays(self, evidence: _Evidence) -> SparseTerms:
+        if evidence.word_arrays is None:
+            evidence.word_arrays = self._df.sparse(evidence.words)
+        return evidence.word_arrays
+
+    def _word_arrays(self, event: _LiveEvent) -> SparseTerms:
+        if event.word_arrays is None:
+            event.word_arrays = self._df.sparse(event.terms)
+        return event.word_arrays
+
+    def _compact_term_ids(self) -> None:
+        """Hand back the ids of terms no held event has (pipeline/events/lexical.py)."""
+        if self._df.needs_compacting():
+            held = self._events.values()
+            self._df.compact(t for e in held for t in e.terms)
+            for event in held:
+                event.word_arrays = None
 
     def _open(self, event_id: str, item: ClusterItem, evidence: _Evidence) -> None:
         vector = item.embedding.astype(np.float32).copy()
@@ -618,6 +642,8 @@ class EventIndex:
             item.published_at,
         )
         event.add(item, evidence, self.config.members_kept, first=True)
+        if self._lexical:
+            event.word_arrays = self._evidence_arrays(evidence)
         self._rows.set(event)
         self._events[event_id] = event
         self.open_events += 1
@@ -629,6 +655,8 @@ class EventIndex:
         if event.closed:
             self._reopen(event)
         event.add(item, evidence, self.config.members_kept, first=False)
+        if event.word_arrays is not None:  # kept up to date where made (as `terms`)
+            event.word_arrays = summed(event.word_arrays, self._evidence_arrays(evidence))
         self._rows.set(event)
         self._count(evidence)
 

@@ -6,6 +6,14 @@ its text alone). Document frequencies are counted over the articles the event in
 currently holds, so they follow the live window, are bounded, and are rebuilt exactly
 from the stored articles on restart. IDF is applied when two texts are compared: a
 name or a number that few live articles share weighs much more than a common word.
+
+The words of whole texts are compared as arrays (`SparseTerms`: term ids ascending, and
+their weights): an article holds hundreds of words and a large event thousands, and
+numpy's loops then beat Python's despite their fixed cost of a few microseconds per
+call. Headlines and names are a handful of terms each, where dicts are faster. Every sum
+over terms is taken in an order that does not depend on how the terms came (ascending
+values, or `math.fsum`): a restart hands out the ids in another order, and sets iterate
+in another order in each process, yet a score must come out the same to the last bit.
 """
 
 from __future__ import annotations
@@ -13,16 +21,22 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+import numpy as np
 
 from pipeline.language.words import MIN_TERM_CHARS, content_words
 
 TermVector = dict[str, float]
 __all__ = [
     "MIN_TERM_CHARS",
+    "ArrayQuery",
     "DocumentFrequencies",
     "IdfWeights",
+    "SparseTerms",
     "TermVector",
     "WeightedQuery",
+    "summed",
     "term_vector",
 ]
 
@@ -36,24 +50,54 @@ def term_vector(title: str | None, body: str) -> TermVector:
     return {term: v / norm for term, v in weights.items()} if norm else {}
 
 
+class SparseTerms(NamedTuple):
+    """A term vector as arrays, for `DocumentFrequencies` that gave the ids."""
+
+    ids: np.ndarray  # int64, ascending
+    weights: np.ndarray  # float64
+
+
+COMPACT_FROM = 1 << 16  # ids handed out before the first compaction
+
+
+def summed(a: SparseTerms, b: SparseTerms) -> SparseTerms:
+    """a + b, each term's weights added in that order (as a dict of sums adds them)."""
+    ids = np.concatenate((a.ids, b.ids))
+    order = ids.argsort(kind="stable")  # a term of `a` stays before the same term of `b`
+    ids = ids[order]
+    weights = np.concatenate((a.weights, b.weights))[order]
+    (first,) = np.diff(ids, prepend=-1).nonzero()
+    return SparseTerms(ids[first], np.add.reduceat(weights, first))
+
+
 class DocumentFrequencies:
     """How many of the held articles contain each term; `prior_documents` more articles,
-    holding no term, are counted in the total (see MatchModel.idf_prior_documents)."""
+    holding no term, are counted in the total (see MatchModel.idf_prior_documents).
+
+    The counts of the terms of `SparseTerms` are also kept by term id in an array, for the
+    sums over them. Ids are handed out by `sparse` and taken back by `compact`."""
 
     def __init__(self, prior_documents: int = 0) -> None:
         self.documents = 0
         self.prior_documents = prior_documents
         self._counts: Counter[str] = Counter()
+        self._ids: dict[str, int] = {}
+        self.by_id = np.zeros(1024, dtype=np.int64)  # the counts, by term id
+        self._compacted_at = 0  # how many ids there were after the last `compact`
 
     def add(self, terms: Iterable[str]) -> None:
         """One more article, with these distinct terms."""
+        terms = list(terms)
         self.documents += 1
         self._counts.update(terms)
+        self.by_id[self._known(terms)] += 1
 
     def remove(self, term_documents: Counter[str], documents: int) -> None:
         """Articles leaving: how many of them had each term, and how many they were."""
         self.documents -= documents
         self._counts.subtract(term_documents)
+        ids, counts = self._known_counts(term_documents)
+        self.by_id[ids] -= counts
         for term in [t for t in term_documents if self._counts[t] <= 0]:
             del self._counts[term]
 
@@ -61,6 +105,53 @@ class DocumentFrequencies:
         """Articles coming back (an event reopened): the inverse of `remove`."""
         self.documents += documents
         self._counts.update(term_documents)
+        ids, counts = self._known_counts(term_documents)
+        self.by_id[ids] += counts
+
+    def sparse(self, vector: TermVector) -> SparseTerms:
+        """The vector as arrays, by term id."""
+        ids = np.array(self._ids_of(vector), dtype=np.int64)
+        weights = np.fromiter(vector.values(), dtype=np.float64, count=len(vector))
+        order = np.argsort(ids)
+        return SparseTerms(ids[order], weights[order])
+
+    def needs_compacting(self) -> bool:
+        """Twice the ids there were after the last `compact` (and at least COMPACT_FROM):
+        terms seen once, by articles long gone, keep their ids until then."""
+        return len(self._ids) > max(2 * self._compacted_at, COMPACT_FROM)
+
+    def compact(self, in_use: Iterable[str]) -> None:
+        """Keep the ids of `in_use` only (the terms of the vectors kept as arrays),
+        numbered anew: every `SparseTerms` given before is void."""
+        self._ids = {}
+        self.by_id = np.zeros(1024, dtype=np.int64)
+        self._ids_of(set(in_use))
+        self._compacted_at = len(self._ids)
+
+    def _known(self, terms: list[str]) -> list[int]:
+        """The ids of those of the terms that have one."""
+        ids = self._ids
+        return [ids[t] for t in terms if t in ids]
+
+    def _known_counts(self, term_counts: Counter[str]) -> tuple[list[int], np.ndarray]:
+        """The ids of those of the terms that have one, and their counts."""
+        ids = self._ids
+        known = [t for t in term_counts if t in ids]
+        return [ids[t] for t in known], np.array([term_counts[t] for t in known], dtype=np.int64)
+
+    def _ids_of(self, terms: Iterable[str]) -> list[int]:
+        """The terms' ids, handed out to those without one."""
+        ids = self._ids
+        new = list(dict.fromkeys(t for t in terms if t not in ids))
+        if new:
+            first = len(ids)
+            ids.update((term, first + n) for n, term in enumerate(new))
+            if len(ids) > len(self.by_id):
+                grown = np.zeros(2 * len(ids), dtype=np.int64)
+                grown[:first] = self.by_id[:first]
+                self.by_id = grown
+            self.by_id[first : len(ids)] = [self._counts.get(t, 0) for t in new]
+        return [ids[t] for t in terms]
 
     def idf(self, term: str) -> float:
         # Smoothed, and counting the article being matched as one more document.
@@ -69,11 +160,9 @@ class DocumentFrequencies:
 
     def weights(self) -> IdfWeights:
         """`idf` for the current counts, fast, with the weighted sums the index needs."""
-        logs = _LOG_1P
-        if len(logs) <= self.documents + 1:
-            logs.extend(math.log(k + 1) for k in range(len(logs), 2 * self.documents + 2))
+        _LOGS.reach(self.documents + 1)
         top = math.log(self.documents + self.prior_documents + 2) + 1.0
-        return IdfWeights(top, self._counts.get, logs)
+        return IdfWeights(top, self._counts.get, _LOGS.values, self)
 
 
 class IdfWeights:
@@ -81,8 +170,32 @@ class IdfWeights:
     written out in each loop (no call per term): parts hold hundreds of terms, and the
     grouping compares many pairs of them."""
 
-    def __init__(self, top: float, count: Callable[[str, int], int], logs: list[float]):
+    def __init__(
+        self,
+        top: float,
+        count: Callable[[str, int], int],
+        logs: list[float],
+        frequencies: DocumentFrequencies,
+    ):
         self.top, self.count, self.logs = top, count, logs
+        self._frequencies = frequencies
+
+    def idf_of(self, ids: np.ndarray) -> np.ndarray:
+        """The IDF of each term id (ids from the same `DocumentFrequencies`)."""
+        return self.top - _LOGS.array[self._frequencies.by_id[ids]]
+
+    def sparse_norm(self, terms: SparseTerms) -> float:
+        """`norm` of a vector as arrays."""
+        weighted = terms.weights * self.idf_of(terms.ids)
+        return math.sqrt(_ordered_sum(weighted * weighted))
+
+    def sparse_dot(self, a: SparseTerms, b: SparseTerms) -> float:
+        """`dot` of two vectors as arrays."""
+        hit, at = _shared(a.ids, b.ids)
+        if not len(hit):
+            return 0.0
+        idf = self.idf_of(a.ids[hit])
+        return _ordered_sum(a.weights[hit] * b.weights[at] * (idf * idf))
 
     def idf(self, term: str) -> float:
         return self.top - self.logs[self.count(term, 0)]
@@ -110,7 +223,41 @@ class IdfWeights:
         return math.fsum(top - logs[count(t, 0)] for t in a.keys() & b.keys())
 
 
-_LOG_1P: list[float] = [0.0]  # log(k + 1), grown on demand
+class _LogTable:
+    """log(k + 1) for k = 0, 1, 2..., grown on demand; as a list (read term by term) and as
+    an array (read by `IdfWeights.idf_of`)."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = [0.0]
+        self.array = np.array(self.values)
+
+    def reach(self, k: int) -> None:
+        if len(self.values) <= k:
+            self.values.extend(math.log(n + 1) for n in range(len(self.values), 2 * k + 1))
+            self.array = np.array(self.values)
+
+
+_LOGS = _LogTable()
+
+
+def _shared(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the ids both ascending arrays hold are: their positions in `a`, in `b`."""
+    if len(a) > len(b):  # look the smaller one up in the larger one
+        in_b, in_a = _shared(b, a)
+        return in_a, in_b
+    if not len(a):
+        return a, a
+    at = b.searchsorted(a)
+    np.minimum(at, len(b) - 1, out=at)
+    (hit,) = (b[at] == a).nonzero()
+    return hit, at[hit]
+
+
+def _ordered_sum(values: np.ndarray) -> float:
+    """The sum in ascending order (`values` is sorted in place): the same whatever order
+    the terms came in."""
+    values.sort()
+    return float(values.sum())
 
 
 class WeightedQuery:
@@ -123,14 +270,16 @@ class WeightedQuery:
         self._weights = {t: v * idf(t) for t, v in article.items()}
         self._norm = math.sqrt(sum(w * w for w in self._weights.values()))
         # Each term's weight times its IDF once more: the event side's IDF, folded in.
-        self._twice = [(t, w * idf(t)) for t, w in self._weights.items()]
+        self._twice = {t: w * idf(t) for t, w in self._weights.items()}
+        self._total = sum(self._weights.values())
 
     def coverage(self, event: TermVector) -> float:
         """The IDF-weighted share of the article's terms that the event holds at all."""
-        total = sum(self._weights.values())
-        if total <= 0.0:
+        if self._total <= 0.0:
             return 0.0
-        return sum(w for t, w in self._weights.items() if t in event) / total
+        weights = self._weights
+        # Summed exactly: a set's order changes from one process to the next.
+        return math.fsum(weights[t] for t in weights.keys() & event.keys()) / self._total
 
     def norm(self, event: TermVector) -> float:
         """The event's length once each term is weighted by its IDF."""
@@ -140,8 +289,35 @@ class WeightedQuery:
         """Cosine of the article and the event once each term is weighted by its IDF;
         `event_norm` (from `norm`, maybe with slightly older statistics) saves a pass
         over a large event's terms."""
-        get = event.get
-        dot = sum(w * get(t, 0.0) for t, w in self._twice)
+        twice = self._twice
+        dot = math.fsum(twice[t] * event[t] for t in twice.keys() & event.keys())
+        if dot <= 0.0:
+            return 0.0
+        if event_norm is None:
+            event_norm = self.norm(event)
+        return dot / (self._norm * event_norm) if event_norm else 0.0
+
+
+class ArrayQuery:
+    """`WeightedQuery` over arrays, for the words of whole texts."""
+
+    def __init__(self, article: SparseTerms, df: DocumentFrequencies) -> None:
+        self._idf = df.weights()
+        self._ids = article.ids
+        idf = self._idf.idf_of(article.ids)
+        weights = article.weights * idf
+        self._norm = math.sqrt(_ordered_sum(weights * weights))
+        self._twice = weights * idf  # the event side's IDF, folded in
+
+    def norm(self, event: SparseTerms) -> float:
+        return self._idf.sparse_norm(event)
+
+    def cosine(self, event: SparseTerms, event_norm: float | None = None) -> float:
+        """As `WeightedQuery.cosine`."""
+        hit, at = _shared(self._ids, event.ids)
+        if not len(hit):
+            return 0.0
+        dot = _ordered_sum(self._twice[hit] * event.weights[at])
         if dot <= 0.0:
             return 0.0
         if event_norm is None:

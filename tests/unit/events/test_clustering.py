@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
-from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex, event_id_for
+from pipeline.events import lexical
+from pipeline.events.index import Assignment, ClusterConfig, ClusterItem, EventIndex, event_id_for
 from pipeline.events.model import PART_FEATURES, MatchModel
 
 T0 = datetime(2025, 7, 3, tzinfo=UTC)
@@ -145,3 +147,31 @@ def test_a_long_stream_reuses_rows_and_scores_like_brute_force() -> None:
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
+
+
+def test_term_ids_handed_back_change_no_decision(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over a long stream the ids of words no held event has are handed back and the rest
+    numbered anew (pipeline/events/lexical.py); every decision stays the one an index that
+    never does so takes, score for score."""
+    rng = np.random.default_rng(3)
+    vocabulary = [f"word{n}" for n in range(3000)]
+    stories = []
+    for n in range(240):
+        topic = n % 7  # stories of a few topics, each with words of its own and rare ones
+        words = [vocabulary[topic * 40 + int(k)] for k in rng.integers(0, 40, 25)]
+        words += [vocabulary[int(k)] for k in rng.integers(300, 3000, 15)]
+        vector = np.eye(8)[topic] + 0.2 * rng.normal(size=8)
+        stories.append(_story(f"s{n}", list(vector), n * 0.5, " ".join(words)))
+
+    def decisions(compact_from: int) -> tuple[list[Assignment], int]:
+        monkeypatch.setattr(lexical, "COMPACT_FROM", compact_from)
+        index, out = EventIndex(LEARNED), []
+        for story in stories:
+            index.evict_before(story.published_at - timedelta(hours=12))
+            out.append(index.assign(story))
+        return out, index._df._compacted_at
+
+    never, not_compacted = decisions(10**9)
+    compacting, compacted_to = decisions(200)
+    assert not_compacted == 0 and compacted_to > 0
+    assert compacting == never

@@ -9,7 +9,13 @@ from collections import Counter
 
 import pytest
 
-from pipeline.events.lexical import DocumentFrequencies, WeightedQuery, term_vector
+from pipeline.events.lexical import (
+    ArrayQuery,
+    DocumentFrequencies,
+    WeightedQuery,
+    summed,
+    term_vector,
+)
 
 
 def _norm(vector: dict[str, float]) -> float:
@@ -149,3 +155,83 @@ def test_prior_documents_keep_a_cold_start_from_calling_every_word_common() -> N
         cold.add({f"word{n}"})
     assert primed.idf("canicule") == pytest.approx(cold.idf("canicule"), rel=0.01)
     assert primed.weights().idf("canicule") == pytest.approx(primed.idf("canicule"))
+
+
+def _frequencies(texts: list[str]) -> tuple[DocumentFrequencies, list[dict[str, float]]]:
+    df = DocumentFrequencies(prior_documents=2)
+    vectors = [term_vector(None, t) for t in texts]
+    for vector in vectors:
+        df.add(vector.keys())
+    return df, vectors
+
+
+TEXTS = [
+    "Magnitude 6.1 quake hits Qeshm island, ten dead",
+    "Ten killed as 6.1 quake strikes Qeshm, Iran; rescuers search the island",
+    "Magnitude 5.6 quake jolts Hormozgan, three hurt",
+    "Parliament passes the budget after a night of debate",
+]
+
+
+def test_the_sums_over_arrays_are_the_sums_over_dicts() -> None:
+    df, vectors = _frequencies(TEXTS)
+    event = {t: 0.5 * v for t, v in vectors[1].items()}
+    for t, v in vectors[2].items():  # an event of two articles: the sums of their vectors
+        event[t] = event.get(t, 0.0) + v
+    arrays = summed(df.sparse({t: 0.5 * v for t, v in vectors[1].items()}), df.sparse(vectors[2]))
+    assert dict(zip(arrays.ids.tolist(), arrays.weights.tolist(), strict=True)) == {
+        df.sparse({t: 1.0}).ids[0]: v for t, v in event.items()
+    }
+    weights = df.weights()
+    assert weights.sparse_norm(arrays) == pytest.approx(weights.norm(event))
+    for vector in vectors:
+        assert weights.sparse_dot(df.sparse(vector), arrays) == pytest.approx(
+            weights.dot(vector, event)
+        )
+        query, array_query = WeightedQuery(vector, df), ArrayQuery(df.sparse(vector), df)
+        assert array_query.cosine(arrays) == pytest.approx(query.cosine(event))
+    assert weights.sparse_dot(df.sparse({}), arrays) == 0.0
+    unrelated = df.sparse(term_vector(None, "parliament budget debate"))
+    assert ArrayQuery(unrelated, df).cosine(arrays) == 0.0  # nothing shared
+
+
+def test_the_sums_do_not_depend_on_the_order_ids_were_handed_out_in() -> None:
+    """A restart hands the ids out in another order; the scores must come out the same
+    to the last bit (tests/unit/events/test_restart_exact.py)."""
+    first, vectors = _frequencies(TEXTS)
+    again, _ = _frequencies(TEXTS[::-1])
+    for df in (first, again):
+        for vector in vectors if df is first else vectors[::-1]:
+            df.sparse(vector)  # ids in the order of first sight
+    assert first.sparse(vectors[0]).ids.tolist() != again.sparse(vectors[0]).ids.tolist()
+    a, b = vectors[0], {**vectors[1], **vectors[2]}
+    results = [
+        (
+            df.weights().sparse_dot(df.sparse(a), df.sparse(b)),
+            df.weights().sparse_norm(df.sparse(b)),
+            ArrayQuery(df.sparse(a), df).cosine(df.sparse(b)),
+        )
+        for df in (first, again)
+    ]
+    assert results[0] == results[1]
+
+
+def test_compacting_keeps_the_terms_in_use_and_their_counts() -> None:
+    df, vectors = _frequencies(TEXTS)
+    kept = df.sparse(vectors[0])
+    before = (df.weights().sparse_norm(kept), df.weights().sparse_dot(kept, kept))
+    for n in range(1 << 16):  # terms of articles long gone: ids handed out, never counted
+        df.sparse({f"gone{n}": 1.0})
+    assert df.needs_compacting()
+    df.compact(vectors[0].keys())
+    assert not df.needs_compacting()
+    assert len(df._ids) == len(vectors[0])
+    kept = df.sparse(vectors[0])
+    assert (df.weights().sparse_norm(kept), df.weights().sparse_dot(kept, kept)) == before
+    # A term counted but given no id before takes its count with a new id.
+    other = df.sparse(vectors[1])
+    assert df.weights().sparse_norm(other) == pytest.approx(df.weights().norm(vectors[1]))
+    df.remove(Counter(vectors[0].keys()), 1)
+    assert df.weights().sparse_norm(df.sparse(vectors[0])) == pytest.approx(
+        df.weights().norm(vectors[0])
+    )
