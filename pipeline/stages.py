@@ -24,6 +24,7 @@ from pipeline.dedup import (
 )
 from pipeline.embedding import Encoder, embedding_text
 from pipeline.events import ClusterConfig, EventIndex, EventPlan, EventStage
+from pipeline.language.words import word_counts
 from pipeline.mentions import mentions
 from pipeline.settings import Settings
 from pipeline.store import Store
@@ -61,13 +62,14 @@ def texts_to_embed(forward: Sequence[Deduped], max_chars: int) -> list[str]:
 
 def with_vectors(forward: Sequence[Deduped], vectors: Iterable[object]) -> list[Embedded]:
     """The records the event stage receives: each unique article with its vector (in the
-    order of `texts_to_embed`) and its mentions, each copy without either."""
+    order of `texts_to_embed`), its mentions and its words, each copy without them."""
     unique = iter(vectors)
     return [
         Embedded(
             **f.model_dump(),
             embedding=None if f.duplicate_of else Embedded.pack(next(unique)),  # type: ignore[arg-type]
             mentions=None if f.duplicate_of else mentions(f.article.title, f.article.body),
+            words=None if f.duplicate_of else word_counts(f.article.title, f.article.body),
         )
         for f in forward
     ]

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -48,11 +48,15 @@ class Deduped(BaseModel):
 
 
 class Embedded(Deduped):
-    """The same, with the embedding of a unique article (float32, base64) and what its
-    text names (pipeline/mentions.py), both found once, in the embedding stage."""
+    """The same, with the embedding of a unique article (float32, base64), what its text
+    names (pipeline/mentions.py) and its content words with their counts
+    (pipeline/language/words.py), all found once, in the embedding stage. A record
+    without `mentions` or `words` (a copy, or from an older worker) has them found again
+    by the event stage."""
 
     embedding: str | None = None
     mentions: list[str] | None = None
+    words: dict[str, Annotated[int, Field(gt=0)]] | None = None
 
     @staticmethod
     def pack(vector: np.ndarray) -> str:

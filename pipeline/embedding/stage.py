@@ -1,7 +1,9 @@
 """The embedding stage's pure logic, on the raw JSON of `Deduped` records.
 
-The stage only reads a few fields and adds two (the embedding, and the mentions of
-names, places, numbers and dates that the event stage weighs): parsing each record into models and
+The stage only reads a few fields and adds three (the embedding; the mentions of names,
+places, numbers and dates, and the content words, that the event stage weighs: found
+here, where the work scales out, so that the single writer only reads them): parsing
+each record into models and
 writing it out again would cost more CPU than anything but the model, so it reads the
 JSON once and splices the embedding into the original bytes. The result is exactly an
 `Embedded` record (a copy's has no embedding).
@@ -16,6 +18,7 @@ import numpy as np
 
 from pipeline.embedding.codec import pack_vector
 from pipeline.embedding.encoder import embedding_text
+from pipeline.language.words import word_counts
 from pipeline.mentions import mentions
 
 
@@ -25,10 +28,11 @@ class EmbedBatch:
     unique: list[int]  # positions of the articles to embed (not copies)
     texts: list[str]  # what to embed, one per unique article
     mentions: list[list[str]]  # what each unique article names
+    words: list[dict[str, int]]  # each unique article's content words, counted
 
 
 def read_batch(values: list[bytes], max_chars: int) -> EmbedBatch:
-    keys, unique, texts, named = [], [], [], []
+    keys, unique, texts, named, counted = [], [], [], [], []
     for position, value in enumerate(values):
         record = json.loads(value)
         article = record["article"]
@@ -37,17 +41,29 @@ def read_batch(values: list[bytes], max_chars: int) -> EmbedBatch:
             unique.append(position)
             texts.append(embedding_text(article.get("title"), article["body"], max_chars))
             named.append(mentions(article.get("title"), article["body"]))
-    return EmbedBatch(keys, unique, texts, named)
+            counted.append(word_counts(article.get("title"), article["body"]))
+    return EmbedBatch(keys, unique, texts, named, counted)
 
 
 def with_embeddings(values: list[bytes], batch: EmbedBatch, vectors: np.ndarray) -> list[bytes]:
-    """The records with `"embedding"` and `"mentions"` added to each unique one."""
+    """The records with `"embedding"`, `"mentions"` and `"words"` added to each unique one."""
     out = list(values)
-    for position, vector, named in zip(batch.unique, vectors, batch.mentions, strict=True):
+    found = zip(batch.unique, vectors, batch.mentions, batch.words, strict=True)
+    for position, vector, named, counted in found:
         packed = pack_vector(vector).encode()
         value = values[position].rstrip()
         if not value.endswith(b"}"):
             raise ValueError("a deduped record is not a JSON object")
-        found = json.dumps(named, ensure_ascii=False).encode()
-        out[position] = value[:-1] + b',"embedding":"' + packed + b'","mentions":' + found + b"}"
+        out[position] = b"".join(
+            (
+                value[:-1],
+                b',"embedding":"',
+                packed,
+                b'","mentions":',
+                json.dumps(named, ensure_ascii=False).encode(),
+                b',"words":',
+                json.dumps(counted, ensure_ascii=False).encode(),
+                b"}",
+            )
+        )
     return out

@@ -37,6 +37,7 @@ import heapq
 import logging
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -52,6 +53,7 @@ from pipeline.events.lexical import (
     WeightedQuery,
     summed,
     term_vector,
+    weighted,
 )
 from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel, bundled_for
 from pipeline.mentions import is_day
@@ -140,6 +142,7 @@ class ClusterItem:
     body: str = ""
     mentions: tuple[str, ...] | None = None  # None: found here from the text
     language: str | None = None  # ISO 639-1, where known
+    words: Mapping[str, int] | None = None  # content words, counted; None: counted here
 
 
 @dataclass(frozen=True)
@@ -510,7 +513,7 @@ class EventIndex:
         if found is None:
             found = tuple(find_mentions(item.title, item.body))
         return _Evidence(
-            term_vector(item.title, item.body),
+            term_vector(item.title, item.body) if item.words is None else weighted(item.words),
             _binary_vector(found),
             term_vector(item.title or first_sentence(item.body), ""),
             _binary_vector([m for m in found if is_day(m)]),

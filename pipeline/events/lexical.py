@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
 
-from pipeline.language.words import MIN_TERM_CHARS, content_words
+from pipeline.language.words import MIN_TERM_CHARS, word_counts
 
 TermVector = dict[str, float]
 __all__ = [
@@ -38,13 +38,18 @@ __all__ = [
     "WeightedQuery",
     "summed",
     "term_vector",
+    "weighted",
 ]
 
 
 def term_vector(title: str | None, body: str) -> TermVector:
     # Content words of the text's language, names in one form across languages
     # (pipeline/language/words.py).
-    counts = Counter(content_words(f"{title or ''}\n{body}"))
+    return weighted(word_counts(title, body))
+
+
+def weighted(counts: Mapping[str, int]) -> TermVector:
+    """Term counts (`word_counts`) as a term vector."""
     weights = {term: 1.0 + math.log(n) for term, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in weights.values()))
     return {term: v / norm for term, v in weights.items()} if norm else {}

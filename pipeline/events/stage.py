@@ -271,6 +271,7 @@ class EventStage:
                         article.body,
                         None if item.mentions is None else tuple(item.mentions),
                         article.language,
+                        item.words,
                     )
                 )
                 part = assignment.event_id  # the part of an event it matched, or opened

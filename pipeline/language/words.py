@@ -24,6 +24,8 @@ weights are learned again with them left out (issue 12's scorer).
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pipeline.text import words
 
 MIN_TERM_CHARS = 3
@@ -125,3 +127,10 @@ def content_words(
         for token in tokens
         if len(token) >= MIN_TERM_CHARS and token not in stop
     ]
+
+
+def word_counts(title: str | None, body: str) -> dict[str, int]:
+    """The content words of the headline and the body, and how often each occurs: what
+    the event stage weighs an article's words from (pipeline/events/lexical.py). Counted
+    in the embedding stage, on unique articles only, and carried on the record."""
+    return dict(Counter(content_words(f"{title or ''}\n{body}")))
