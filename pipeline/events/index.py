@@ -543,7 +543,7 @@ class EventIndex:
             event = self._events[event_id]
             features = np.zeros(len(FEATURES))
             features[_F["centroid_cosine"]] = cosines[n]
-            features[_F["member_cosine"]] = float(np.max(event.members @ item.embedding))
+            features[_F["member_cosine"]] = float((event.members @ item.embedding).max())
             if self._lexical:
                 norms = self._norms_of(event, words_idf, mentions_idf)
             if word_query is not None:
