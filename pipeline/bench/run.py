@@ -409,15 +409,14 @@ def _wait_all_embedding(
     wait: Callable[[int, str], None],
 ) -> None:
     """With several workers, wait until each one embeds: send small rounds of fresh
-    articles until every worker spends CPU on them (the group may still rebalance)."""
+    articles until every worker spends CPU on them (the group may still rebalance). A
+    round holds enough articles for a fast model's share of them to cost a worker more
+    than its idle loops do (the static profile embeds one in about 1 ms)."""
     if len(workers) == 1:
         return
+    size = max(4 * settings.work_partitions, 100 * len(workers))
     for attempt in range(30):
-        round_ = make_feed(
-            FeedSpec(
-                4 * settings.work_partitions, 0.0, seed=5000 + attempt, id_prefix=f"w{attempt}"
-            )
-        )
+        round_ = make_feed(FeedSpec(size, 0.0, seed=5000 + attempt, id_prefix=f"w{attempt}"))
         before = [_cpu_seconds(w.pid) for w in workers]
         target = store.count_articles() + len(round_)
         _produce(producer, settings, encode_lines(round_))
