@@ -46,8 +46,7 @@ def sizes(dedup: DedupStage, events: EventStage) -> dict[str, int]:
     return {
         "dedup_entries": len(dedup.index._entries),
         "dedup_by_time": len(dedup.index._by_time),
-        "lsh_keys": len(lsh_full.keys._dict) + len(lsh_lead.keys._dict),
-        "lsh_buckets": sum(t.size() for t in (*lsh_full.hashtables, *lsh_lead.hashtables)),
+        "lsh_buckets": sum(len(t) for t in (*lsh_full._tables, *lsh_lead._tables)),
         "live_events": len(events.index._events),
         "event_expiry": len(events.index._expiry),
         "event_states": len(events._states),
@@ -57,6 +56,8 @@ def sizes(dedup: DedupStage, events: EventStage) -> dict[str, int]:
         # The word statistics of event matching: document frequencies of the held
         # articles, and the largest event's word vector (a never-closing story's).
         "df_terms": len(events.index._df._counts),
+        # Term ids of the words compared as arrays: handed back by compacting.
+        "term_ids": len(events.index._df._ids),
         "largest_event_terms": max(
             (len(e.terms) for e in events.index._events.values()), default=0
         ),

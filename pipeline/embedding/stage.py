@@ -1,12 +1,12 @@
 """The embedding stage's pure logic, on the raw JSON of `Deduped` records.
 
-The stage only reads a few fields and adds three (the embedding; the mentions of names,
-places, numbers and dates, and the content words, that the event stage weighs: found
-here, where the work scales out, so that the single writer only reads them): parsing
-each record into models and
-writing it out again would cost more CPU than anything but the model, so it reads the
-JSON once and splices the embedding into the original bytes. The result is exactly an
-`Embedded` record (a copy's has no embedding).
+The stage reads a few fields and adds three: the embedding, and what the event stage
+weighs besides it (the mentions of names, places, numbers and dates, and the content
+words with their counts), found here, where the work scales out, so that the single
+writer only reads them. Parsing each record into models and writing it out again would
+cost more CPU than anything but the model, so it reads the JSON once and splices the
+additions into the original bytes. The result is exactly an `Embedded` record (a
+copy's has none of the three).
 """
 
 from __future__ import annotations
