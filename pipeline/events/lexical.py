@@ -62,9 +62,6 @@ class SparseTerms(NamedTuple):
     weights: np.ndarray  # float64
 
 
-COMPACT_FROM = 1 << 16  # ids handed out before the first compaction
-
-
 def summed(a: SparseTerms, b: SparseTerms) -> SparseTerms:
     """a + b, each term's weights added in that order (as a dict of sums adds them)."""
     ids = np.concatenate((a.ids, b.ids))
@@ -73,6 +70,9 @@ def summed(a: SparseTerms, b: SparseTerms) -> SparseTerms:
     weights = np.concatenate((a.weights, b.weights))[order]
     (first,) = np.diff(ids, prepend=-1).nonzero()
     return SparseTerms(ids[first], np.add.reduceat(weights, first))
+
+
+COMPACT_FROM = 1 << 16  # term ids handed out before the first `compact`
 
 
 class DocumentFrequencies:
