@@ -192,7 +192,11 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
 
 
 def _tokens(text: str) -> list[str]:
-    return [t for t in (_ELISION.sub("", t) for t in _TOKEN.findall(text)) if t]
+    # Only a token with an apostrophe can carry an elision: the others skip the pattern.
+    found = _TOKEN.findall(text)
+    return [
+        t for t in (_ELISION.sub("", t) if "'" in t or "\u2019" in t else t for t in found) if t
+    ]
 
 
 def is_day(mention: str) -> bool:
