@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -167,7 +167,7 @@ class DocumentFrequencies:
         """`idf` for the current counts, fast, with the weighted sums the index needs."""
         _LOGS.reach(self.documents + 1)
         top = math.log(self.documents + self.prior_documents + 2) + 1.0
-        return IdfWeights(top, self._counts.get, _LOGS.values, self)
+        return IdfWeights(top, self)
 
 
 class IdfWeights:
@@ -175,14 +175,8 @@ class IdfWeights:
     written out in each loop (no call per term): parts hold hundreds of terms, and the
     grouping compares many pairs of them."""
 
-    def __init__(
-        self,
-        top: float,
-        count: Callable[[str, int], int],
-        logs: list[float],
-        frequencies: DocumentFrequencies,
-    ):
-        self.top, self.count, self.logs = top, count, logs
+    def __init__(self, top: float, frequencies: DocumentFrequencies):
+        self.top, self.count, self.logs = top, frequencies._counts.get, _LOGS.values
         self._frequencies = frequencies
 
     def idf_of(self, ids: np.ndarray) -> np.ndarray:

@@ -129,8 +129,8 @@ def content_words(
     ]
 
 
-def word_counts(title: str | None, body: str) -> dict[str, int]:
+def word_counts(title: str | None, body: str) -> Counter[str]:
     """The content words of the headline and the body, and how often each occurs: what
     the event stage weighs an article's words from (pipeline/events/lexical.py). Counted
     in the embedding stage, on unique articles only, and carried on the record."""
-    return dict(Counter(content_words(f"{title or ''}\n{body}")))
+    return Counter(content_words(f"{title or ''}\n{body}"))
