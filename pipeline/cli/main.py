@@ -14,6 +14,7 @@ import click
 from pydantic import ValidationError
 
 from pipeline.errors import WirewatchError
+from pipeline.events.model import CROSS_LANGUAGE_COSINE
 from pipeline.runtime.collector import tune_garbage_collector
 from pipeline.settings import Settings, default_of
 
@@ -449,6 +450,14 @@ def eval_command(
 @click.option(
     "--c", "c", type=float, default=0.05, show_default=True, help="inverse regularisation"
 )
+@click.option(
+    "--cross-language-cosine",
+    type=click.FloatRange(0, 1),
+    default=CROSS_LANGUAGE_COSINE,
+    show_default=True,
+    help="two parts in no common language match where their closest members reach this "
+    "cosine (it depends on the embedding model)",
+)
 @click.option("--model", help="minilm (bundled), hashing, a model directory or name")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def train(
@@ -459,6 +468,7 @@ def train(
     thresholds: str,
     checks: tuple[Path, ...],
     c: float,
+    cross_language_cosine: float,
     model: str | None,
     quiet: bool,
 ) -> None:
@@ -474,6 +484,7 @@ def train(
         thresholds=thresholds,
         checks=list(checks),
         c=c,
+        cross_language_cosine=cross_language_cosine,
         quiet=quiet,
         command=" ".join(["wirewatch", *sys.argv[1:]]),
     )

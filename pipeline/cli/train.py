@@ -24,6 +24,7 @@ def run_train(
     thresholds: str,
     checks: list[Path],
     c: float,
+    cross_language_cosine: float,
     quiet: bool,
     command: str,
 ) -> None:
@@ -45,6 +46,7 @@ def run_train(
             thresholds=grid,
             checks=checks,
             c=c,
+            cross_language_cosine=cross_language_cosine,
             command=command,
             on_progress=tick,
         )

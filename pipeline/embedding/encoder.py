@@ -2,7 +2,7 @@
 
 `load_encoder` takes a spec: "minilm" (the bundled offline all-MiniLM-L6-v2),
 "minilm-onnx-int8" (the same model on ONNX Runtime, int8 weights: the fast profile), "static"
-(token vectors distilled from MiniLM, see static.py), "use-m3"
+(piece vectors distilled from use-m3, see static.py), "use-m3"
 (multilingual Universal Sentence Encoder v3, pure numpy), "a+b[:w]" (two of these blended,
 see blend.py), "hashing"
 (a tiny bag-of-words encoder with no model, for tests and smoke runs), a local model
@@ -119,10 +119,10 @@ def load_encoder(spec: str, *, batch_size: int = 32, threads: int = 0) -> Encode
         from pipeline.embedding.universal import UniversalEncoder
 
         return UniversalEncoder(batch_size=batch_size, threads=threads or 1)
-    if spec == "static":  # the static lane: token vectors distilled from MiniLM
+    if spec == "static":  # the static lane: piece vectors distilled from use-m3
         from pipeline.embedding.static import StaticEncoder
 
-        return StaticEncoder(bundled_model_path())
+        return StaticEncoder()
     if spec == "minilm-onnx-int8":  # the fast profile
         from pipeline.embedding.onnx import OnnxInt8Encoder
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.embedding import Encoder
+from pipeline.embedding.static import STATIC, model_name
 from pipeline.errors import EvalError
 from pipeline.evaluation.scores import (
     Scores,
@@ -246,5 +247,7 @@ def model_key(spec: str) -> str:
     """The name an embedding is cached under: the same model gets the same name."""
     if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         return "all-MiniLM-L6-v2"
+    if spec == STATIC:  # its vectors change with the distillation recipe
+        return model_name()
     path = Path(spec)
     return str(path.resolve()) if path.exists() else spec

@@ -41,7 +41,13 @@ from pipeline.events.grouping import (
     weighed_again_at,
 )
 from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex
-from pipeline.events.model import FEATURES, PART_FEATURES, GroupingModel, MatchModel
+from pipeline.events.model import (
+    CROSS_LANGUAGE_COSINE,
+    FEATURES,
+    PART_FEATURES,
+    GroupingModel,
+    MatchModel,
+)
 from pipeline.mentions import mentions
 from pipeline.settings import Settings
 
@@ -307,6 +313,7 @@ def train(
     thresholds: Sequence[float] = (),
     checks: Sequence[Path] = (),
     c: float = DEFAULT_C,
+    cross_language_cosine: float = CROSS_LANGUAGE_COSINE,
     command: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[MatchModel, list[ThresholdRow]]:
@@ -353,7 +360,12 @@ def train(
             **cross_validate(pairs, c=PART_C, names=PART_FEATURES),
         },
     }
-    grouping = GroupingModel(part_coefficients, part_intercept, reopen_threshold=REOPEN_THRESHOLD)
+    grouping = GroupingModel(
+        part_coefficients,
+        part_intercept,
+        reopen_threshold=REOPEN_THRESHOLD,
+        cross_language_cosine=cross_language_cosine,
+    )
     model = replace(articles, grouping=grouping, info=info)
     rows: list[ThresholdRow] = []
     if thresholds:

@@ -42,14 +42,6 @@ from pipeline.events.model import PART_FEATURES, GroupingModel
 
 # An event is compared through its largest parts: the cost of a decision stays bounded.
 PARTS_COMPARED = 8
-# Two parts in no common language compare by embedding alone: their words and headlines
-# cannot meet, so the learned score undervalues them. Where their closest members reach
-# this cosine (multilingual USE v3: the same happening across languages 0.74 to 0.83 on
-# data/eval/multilingual.jsonl, the next day's call on the same war 0.52 to 0.67, the
-# ministers' meeting a week later 0.45 to 0.67), that cosine is their score. Measured:
-# the multilingual set's BCubed F1 0.928 without the rule, 0.949 with it at 0.65 and 0.7;
-# at 0.6 the ministers' meeting joins the call (0.909).
-CROSS_LANGUAGE_COSINE = 0.7
 # A part weighed again is clustered with the events of its nearest parts (by centroid).
 # Measured: 4 instead of the index's 8 candidates leaves every corpus's figures as they
 # were and weighs 40 % fewer pairs on the bench's feed (2 moved them by up to 0.004).
@@ -288,14 +280,14 @@ class PartGrouping:
 
     def _score(self, part: str, other: str) -> float:
         """The learned score of two parts; across languages, the cosine of their closest
-        members where it reaches CROSS_LANGUAGE_COSINE."""
+        members where it reaches the model's `cross_language_cosine`."""
         assert self.model is not None
         features = self.index.part_features(part, other)
         score = self.model.score(features)
         ours, theirs = self.index.languages(part), self.index.languages(other)
         if ours and theirs and not ours & theirs:
             cosine = float(features[_MEMBER_COSINE])
-            if cosine >= CROSS_LANGUAGE_COSINE:
+            if cosine >= self.model.cross_language_cosine:
                 return max(score, cosine)
         return score
 

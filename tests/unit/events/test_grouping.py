@@ -9,6 +9,7 @@ their centroids alone. Each article is a direction in a plane, given in degrees.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -116,3 +117,26 @@ def test_an_events_founding_part_and_an_edited_events_parts_stay() -> None:
     edited.frozen.add(first)  # an editor corrected the first event
     _place(edited, "pp", 62)
     assert part in edited.due and edited.regroup() == {}
+
+
+def test_parts_in_no_common_language_meet_at_the_models_own_cosine() -> None:
+    """Across languages the regression undervalues two parts (no shared words); where their
+    closest members reach the model's `cross_language_cosine`, that cosine is the score.
+    The value depends on the embedding, so it comes with the model."""
+
+    def events_apart(cross_language_cosine: float) -> bool:
+        model = MatchModel.embedding_only(0.9)
+        # The article's own cross-language rule out of the way: only the grouping decides.
+        index = EventIndex(ClusterConfig(model=model, min_cosine=0.1, cross_language_cosine=1))
+        by_centroid = replace(BY_CENTROID, cross_language_cosine=cross_language_cosine)
+        grouping = PartGrouping(index, by_centroid)
+        events = []
+        for article_id, degrees, language in (("fr", 0, "fr"), ("en", 50, "en")):
+            angle = np.radians(degrees)
+            vector = np.array([np.cos(angle), np.sin(angle), 0.0], dtype=np.float32)
+            item = ClusterItem(article_id, vector, T0, language=language)
+            events.append(grouping.place(index.assign(item)).event_id)
+        return events[0] != events[1]
+
+    # Cosine 0.64: the regression alone gives 0.10.
+    assert events_apart(0.7) and not events_apart(0.6)

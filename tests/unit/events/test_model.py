@@ -12,6 +12,7 @@ import pytest
 from pipeline.events.index import ClusterConfig
 from pipeline.events.model import (
     BUNDLED,
+    CROSS_LANGUAGE_COSINE,
     FEATURES,
     PART_FEATURES,
     GroupingModel,
@@ -77,11 +78,14 @@ def test_a_model_survives_its_file(tmp_path: Path) -> None:
     assert again.score(features) == pytest.approx(1 / (1 + np.exp(-1.0)))
     grouped = MatchModel(
         {"centroid_cosine": 2.0},
-        grouping=GroupingModel({"words": 3.0, "time_gap_d": -1.0}, -1.0, threshold=0.3),
+        grouping=GroupingModel(
+            {"words": 3.0, "time_gap_d": -1.0}, -1.0, threshold=0.3, cross_language_cosine=0.6
+        ),
     )
     grouped.save(tmp_path / "g.json")
     again = MatchModel.load(tmp_path / "g.json")
     assert again.as_json() == grouped.as_json() and again.as_json()["version"] == 2
+    assert again.grouping is not None and again.grouping.cross_language_cosine == 0.6
     parts = np.zeros(len(PART_FEATURES))
     parts[PART_FEATURES.index("words")] = 1.0
     assert again.grouping is not None
@@ -111,3 +115,16 @@ def test_the_bundled_model_says_how_its_word_statistics_were_primed(tmp_path: Pa
     del old["idf_prior_documents"]  # a file from before the prior: measured as it was
     (tmp_path / "old.json").write_text(json.dumps(old))
     assert MatchModel.load(tmp_path / "old.json").idf_prior_documents == 0
+
+
+def test_the_cross_language_cosine_comes_with_the_profiles_model(tmp_path: Path) -> None:
+    """Cosines across languages run lower with static piece vectors than with use-m3."""
+    static, default = (MatchModel.load(bundled_for(p)).grouping for p in ("static", "use-m3"))
+    assert static is not None and default is not None
+    assert static.cross_language_cosine == 0.6 and default.cross_language_cosine == 0.7
+    # A file written before the setting travelled with the model gets the old constant.
+    data = json.loads(BUNDLED.read_text())
+    del data["grouping"]["cross_language_cosine"]
+    (tmp_path / "older.json").write_text(json.dumps(data))
+    older = MatchModel.load(tmp_path / "older.json").grouping
+    assert older is not None and older.cross_language_cosine == CROSS_LANGUAGE_COSINE == 0.7
