@@ -59,6 +59,9 @@ def test_cache_is_made_once_then_loaded(tmp_path: Path, monkeypatch: pytest.Monk
     assert np.allclose(encoder.encode(TEXTS[1:2]), vectors[1:2])
     assert np.array_equal(encoder.encode([""]), np.zeros((1, 8), dtype=np.float32))
     assert encoder.encode([]).shape == (0, 8)
+    # The lanes of a worker share one read-only copy of the matrix.
+    assert static.StaticEncoder()._vectors is encoder._vectors
+    assert not encoder._vectors.flags.writeable
 
 
 def test_the_distilled_model_keeps_translations_close(
