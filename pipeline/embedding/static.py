@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -30,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.embedding.onnx import cache_dir
+
+log = logging.getLogger("wirewatch")
 
 STATIC = "static"
 DIMENSIONS = 256
@@ -67,6 +70,7 @@ def static_model() -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    log.info("distilling the static model from use-m3 into %s (once, about 15 s)", target)
     matrix = distil()
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".npy", delete=False) as tmp:
         np.save(tmp, matrix.astype(np.float16))
