@@ -18,6 +18,11 @@ from pipeline.events.model import CROSS_LANGUAGE_COSINE
 from pipeline.runtime.collector import tune_garbage_collector
 from pipeline.settings import Settings, default_of
 
+MODEL_HELP = (
+    "use-m3 (default, multilingual), static (the static lane, multilingual, fastest), "
+    "minilm (English), minilm-onnx-int8, hashing, or a model directory"
+)
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Environment variables, then the flags given on the command line."""
@@ -61,7 +66,7 @@ def main() -> None:
 @_opt_database
 @click.option(
     "--model",
-    help="use-m3 (default, multilingual), minilm (English), hashing, or a model directory",
+    help=MODEL_HELP,
 )
 @click.option("--broker-port", type=int, help=f"port of the embedded broker {_d('broker_port')}")
 @click.option("--web-port", type=int, help=f"the worker's web port (/metrics) {_d('web_port')}")
@@ -321,7 +326,7 @@ def corrections(as_json: bool, export: Path | None, **overrides: Any) -> None:
 @_opt_database
 @click.option(
     "--model",
-    help="use-m3 (default, multilingual), minilm (English), hashing, or a model directory",
+    help=MODEL_HELP,
 )
 @click.option(
     "--feed",
@@ -388,7 +393,7 @@ def dashboard(**overrides: Any) -> None:
 @click.option("--no-cache", is_flag=True, help="embed everything again, cache nothing")
 @click.option(
     "--model",
-    help="use-m3 (default, multilingual), minilm (English), hashing, or a model directory",
+    help=MODEL_HELP,
 )
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def eval_command(
@@ -458,7 +463,7 @@ def eval_command(
     help="two parts in no common language match where their closest members reach this "
     "cosine (it depends on the embedding model)",
 )
-@click.option("--model", help="minilm (bundled), hashing, a model directory or name")
+@click.option("--model", help=MODEL_HELP)
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def train(
     corpora: tuple[Path, ...],
