@@ -71,6 +71,7 @@ def create_app(
         broker_rebalance_timeout=max(settings.session_timeout_s, 10.0),
         broker_commit_interval=1.0,
         producer_max_request_size=largest_record,
+        producer_max_batch_size=settings.producer_batch_bytes,
         consumer_max_fetch_size=largest_record,
         web_port=settings.web_port,
         web_bind=settings.web_host,
