@@ -14,7 +14,6 @@ import click
 from pydantic import ValidationError
 
 from pipeline.errors import WirewatchError
-from pipeline.events.model import CROSS_LANGUAGE_COSINE
 from pipeline.runtime.collector import tune_garbage_collector
 from pipeline.settings import Settings, default_of
 
@@ -458,10 +457,9 @@ def eval_command(
 @click.option(
     "--cross-language-cosine",
     type=click.FloatRange(0, 1),
-    default=CROSS_LANGUAGE_COSINE,
-    show_default=True,
     help="two parts in no common language match where their closest members reach this "
-    "cosine (it depends on the embedding model)",
+    "cosine (it depends on the embedding model) [default: use-m3's, CROSS_LANGUAGE_COSINE "
+    "in pipeline/events/model.py]",
 )
 @click.option("--model", help=MODEL_HELP)
 @click.option("--quiet", is_flag=True, help="no progress bar")
@@ -473,7 +471,7 @@ def train(
     thresholds: str,
     checks: tuple[Path, ...],
     c: float,
-    cross_language_cosine: float,
+    cross_language_cosine: float | None,
     model: str | None,
     quiet: bool,
 ) -> None:

@@ -11,6 +11,7 @@ from pipeline.cli.eval import default_cache_dir, make_encoder, progress_bar
 from pipeline.cli.present import output_console
 from pipeline.evaluation.sweep import parse_values
 from pipeline.evaluation.training import train
+from pipeline.events.model import CROSS_LANGUAGE_COSINE
 from pipeline.settings import Settings
 
 
@@ -24,7 +25,7 @@ def run_train(
     thresholds: str,
     checks: list[Path],
     c: float,
-    cross_language_cosine: float,
+    cross_language_cosine: float | None,
     quiet: bool,
     command: str,
 ) -> None:
@@ -46,7 +47,9 @@ def run_train(
             thresholds=grid,
             checks=checks,
             c=c,
-            cross_language_cosine=cross_language_cosine,
+            cross_language_cosine=(
+                CROSS_LANGUAGE_COSINE if cross_language_cosine is None else cross_language_cosine
+            ),
             command=command,
             on_progress=tick,
         )
