@@ -131,10 +131,11 @@ class StaticEncoder:
         import sentencepiece
 
         pieces_file, _ = use_m3_files()
-        self._vectors = _loaded(static_model())
+        matrix = static_model()
+        self._vectors = _loaded(matrix)
         self._pieces = sentencepiece.SentencePieceProcessor(model_file=str(pieces_file))
         self._batch_size = batch_size
-        self.name = model_name()
+        self.name = matrix.stem  # the model's name (`model_name`)
         self.dimension = int(self._vectors.shape[1])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
