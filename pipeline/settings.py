@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///wirewatch.db"
+STAGES = ("dedup", "embed", "events")  # in the order an article passes them
 
 
 class Settings(BaseSettings):
@@ -115,6 +116,12 @@ class Settings(BaseSettings):
     event_reopen_lookback_h: float = Field(168.0, ge=0, le=87_600)
 
     # -- runtime: the worker (pipeline/runtime) --------------------------------------------
+    # The stages this worker runs, comma-separated: dedup, embed, events (the event stage
+    # brings the desk's corrections and the webhook with it). Every stage must run on some
+    # worker of the app. On a machine with two or more cores, a worker for "dedup,embed"
+    # and one for "events" put the two single writers on separate cores (one worker holds
+    # every single-writer partition otherwise: faust assigns one-partition topics together).
+    stages: str = ",".join(STAGES)
     web_host: str = "127.0.0.1"
     web_port: int = Field(6066, ge=1, le=65535)  # /metrics
     batch_max: int = Field(64, ge=1)
@@ -154,6 +161,17 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
+    @field_validator("stages")
+    @classmethod
+    def _known_stages(cls, value: str) -> str:
+        named = [name.strip().lower() for name in value.split(",") if name.strip()]
+        unknown = [name for name in named if name not in STAGES]
+        if unknown or not named:
+            raise ValueError(
+                f"stages are a comma-separated choice of {', '.join(STAGES)}; got {value!r}"
+            )
+        return ",".join(stage for stage in STAGES if stage in named)
+
     @field_validator("webhook_url", "editor_token", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
@@ -162,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def embedded_broker(self) -> bool:
         return self.bootstrap_servers is None
+
+    @property
+    def stage_set(self) -> frozenset[str]:
+        return frozenset(self.stages.split(","))
 
     @property
     def kafka_servers(self) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from pipeline.bench.stages import (
     ScaleRow,
@@ -42,7 +42,7 @@ from pipeline.bench.stages import (
 from pipeline.errors import WirewatchError
 from pipeline.feeds.generator import FeedSpec, encode_lines, load_originals, make_feed
 from pipeline.runtime.stack import LocalStack
-from pipeline.settings import Settings
+from pipeline.settings import STAGES, Settings
 from pipeline.store.store import Store
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -55,8 +55,17 @@ class BenchConfig:
     seed: int = 7
     feed: Path | None = None  # originals from a JSON Lines file instead of generated ones
     workers: int = 1
+    # One worker's WIREWATCH_STAGES each, as `split_stages` returns them; empty: all in each.
+    stages: tuple[str, ...] = ()
     torch_threads: int = 0  # per model lane; 0: one
-    lanes: int = 0  # model lanes per worker; 0: the cores shared out among the workers
+    lanes: int = 0  # model lanes per worker; 0: the cores shared out among those that embed
+
+    @property
+    def embedding_workers(self) -> int:
+        if not self.stages:
+            return self.workers
+        return sum("embed" in stages.split(",") for stages in self.stages)
+
     latency_articles: int = 0  # the paced tail; 0: a tenth of the feed, 20 to 300
     scale_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     scale_per_hour: float = 140.0  # arrival rate behind the history (about 3,400 a day)
@@ -73,6 +82,7 @@ class BenchResult:
     articles: int
     dup_share: float
     workers: int
+    worker_stages: list[str]  # each worker's stages
     model: str
     batch_size: int
     encode_per_s: float
@@ -96,6 +106,7 @@ class BenchResult:
     worker_lanes: int
     worker_threads: int
     worker_cpu_ms: float  # per article, all workers, model included
+    worker_cpu_each_ms: list[float]  # per article, each worker
     broker_cpu_ms: float  # per article
 
     @property
@@ -129,6 +140,20 @@ def machine_info() -> dict[str, Any]:
     return {"cores": os.cpu_count(), "cpu": model, "load_avg": list(os.getloadavg())}
 
 
+def split_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
+    """Each worker's stages, checked: every stage runs on some worker. ValueError if not."""
+    checked = []
+    for named in stages:
+        try:
+            checked.append(Settings(stages=named).stages)
+        except ValidationError as exc:
+            raise ValueError(exc.errors()[0]["msg"]) from None
+    missing = [s for s in STAGES if not any(s in named.split(",") for named in checked)]
+    if missing:
+        raise ValueError(f"no worker runs the stage(s) {', '.join(missing)}")
+    return tuple(checked)
+
+
 def build_feed(config: BenchConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The measured feed and a warm-up feed of other articles."""
     spec = FeedSpec(config.articles, config.dup_share, seed=config.seed)
@@ -147,7 +172,7 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
     lines = encode_lines(feed)
     workdir = config.workdir or Path(tempfile.mkdtemp(prefix="wirewatch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    lanes = config.lanes or max(1, (os.cpu_count() or 1) // config.workers)
+    lanes = config.lanes or max(1, (os.cpu_count() or 1) // config.embedding_workers)
     threads = config.torch_threads or 1
 
     progress("dedup stage alone", 0, len(lines))
@@ -196,6 +221,7 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
         articles=len(lines),
         dup_share=config.dup_share,
         workers=config.workers,
+        worker_stages=list(config.stages) or [settings.stages] * config.workers,
         model=settings.model,
         batch_size=settings.embed_batch_size,
         encode_per_s=encode.per_s,
@@ -218,7 +244,8 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
         worker_rss_mb=run.rss_mb,
         worker_lanes=lanes,
         worker_threads=threads,
-        worker_cpu_ms=run.worker_cpu_ms,
+        worker_cpu_ms=sum(run.worker_cpu_ms),
+        worker_cpu_each_ms=run.worker_cpu_ms,
         broker_cpu_ms=run.broker_cpu_ms,
         scale=scale,
         machine=machine,
@@ -235,7 +262,7 @@ class PipelineRun:
     latency_rate: float
     burst_latency_ms: dict[str, float]
     rss_mb: list[float]
-    worker_cpu_ms: float  # CPU time of the workers per article of the burst
+    worker_cpu_ms: list[float]  # CPU time of each worker per article of the burst
     broker_cpu_ms: float
 
 
@@ -254,7 +281,7 @@ def run_pipeline(
     settings = base.model_copy(
         update={
             "database_url": SecretStr(f"sqlite:///{db}"),
-            "work_partitions": max(config.workers, base.work_partitions),
+            "work_partitions": max(config.embedding_workers, base.work_partitions),
             "embed_lanes": lanes_threads[0],
             "torch_threads": lanes_threads[1],
         }
@@ -265,6 +292,7 @@ def run_pipeline(
         workers=config.workers,
         worker_args=("--log-level", "warning"),
         name="bench",
+        stages=config.stages,
     )
     with stack:
         settings, store, workers = stack.settings, stack.store, stack.workers
@@ -322,7 +350,7 @@ def run_pipeline(
         latency_rate=rate,
         burst_latency_ms=_percentiles([t.latency for t in burst_times]),
         rss_mb=rss,
-        worker_cpu_ms=sum(cpu_ms[:-1]),
+        worker_cpu_ms=cpu_ms[:-1],
         broker_cpu_ms=cpu_ms[-1],
     )
 
@@ -408,7 +436,7 @@ def _wait_all_embedding(
     workers: list[subprocess.Popen[bytes]],
     wait: Callable[[int, str], None],
 ) -> None:
-    """With several workers, wait until each one embeds: send small rounds of fresh
+    """With several workers, wait until each one works: send small rounds of fresh
     articles until every worker spends CPU on them (the group may still rebalance). A
     round holds enough articles for a fast model's share of them to cost a worker more
     than its idle loops do (the static profile embeds one in about 1 ms)."""
@@ -425,7 +453,7 @@ def _wait_all_embedding(
         if min(spent) > 0.1:
             return
         time.sleep(1.0)
-    raise WirewatchError("not every worker took part in embedding after 30 rounds")
+    raise WirewatchError("not every worker took part after 30 rounds of fresh articles")
 
 
 def _updates(settings: Settings) -> dict[str, _Timing]:
@@ -502,6 +530,16 @@ def render(result: BenchResult) -> list[str]:
         f"p99 {burst['p99']:.0f} ms)",
         f"CPU per article:         workers {r.worker_cpu_ms:.1f} ms (model included), "
         f"broker {r.broker_cpu_ms:.2f} ms; raw encode {r.encode_cpu_ms:.1f} ms per text",
+        *(
+            [
+                f"  worker {n} ({stages.replace(',', ', ')}): {ms:.2f} ms"
+                for n, (stages, ms) in enumerate(
+                    zip(r.worker_stages, r.worker_cpu_each_ms, strict=True), 1
+                )
+            ]
+            if r.workers > 1
+            else []
+        ),
         f"peak memory (RSS):       {r.peak_rss_mb:8.0f} MB  "
         f"(per worker: {', '.join(f'{m:.0f}' for m in r.worker_rss_mb)})",
     ]

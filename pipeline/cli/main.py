@@ -87,6 +87,11 @@ def main() -> None:
 )
 @click.option("--dup-jaccard", type=float, help=f"Jaccard similarity of a copy {_d('dup_jaccard')}")
 @click.option(
+    "--stages",
+    help="the stages this worker runs, comma-separated: dedup, embed, events "
+    "[all; e.g. dedup,embed here and events in a second worker, on another core]",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -94,11 +99,11 @@ def main() -> None:
 )
 def run(log_level: str, **overrides: Any) -> None:
     """Run a worker (and the embedded broker when no bootstrap servers are set)."""
-    from agents import dedup, embed, events, webhook
+    from agents import for_stages
     from pipeline.runtime.worker import run_worker
 
-    stages = [dedup.attach, embed.attach, events.attach, webhook.attach]
-    run_worker(load_settings(**overrides), stages, loglevel=log_level)
+    settings = load_settings(**overrides)
+    run_worker(settings, for_stages(settings.stage_set), loglevel=log_level)
 
 
 @main.command()
@@ -506,6 +511,13 @@ def train(
 )
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="worker processes sharing the embedding")  # fmt: skip
+@click.option(
+    "--stages",
+    "worker_stages",
+    multiple=True,
+    help="the stages of one worker (WIREWATCH_STAGES), once per worker: "
+    "--stages dedup,embed --stages events runs two workers so split",
+)
 @click.option("--torch-threads", type=click.IntRange(0), default=0,
               help="model threads per worker [cores / workers]")  # fmt: skip
 @click.option(
@@ -515,14 +527,40 @@ def train(
     show_default=True,
     help="history sizes for the matching-cost table (empty: skip it)",
 )
-@click.option("--model", help="use-m3 (default), minilm, minilm-onnx-int8, hashing, or a path")
+@click.option("--model", help=MODEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def bench(as_json: bool, scale_sizes: str, model: str | None, **options: Any) -> None:
+def bench(
+    as_json: bool,
+    scale_sizes: str,
+    model: str | None,
+    workers: int,
+    worker_stages: tuple[str, ...],
+    **options: Any,
+) -> None:
     """Benchmark the real pipeline against the raw speed of its model."""
+    from pipeline.bench.run import split_stages
     from pipeline.cli.bench import run_bench_command
 
     sizes = tuple(int(s) for s in scale_sizes.split(",") if s.strip())
-    sys.exit(run_bench_command(load_settings(model=model), as_json, scale_sizes=sizes, **options))
+    if worker_stages:
+        if workers not in (1, len(worker_stages)):
+            raise click.UsageError(f"--workers {workers} with {len(worker_stages)} --stages")
+        try:
+            worker_stages = split_stages(worker_stages)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        workers = len(worker_stages)
+    settings = load_settings(model=model)
+    sys.exit(
+        run_bench_command(
+            settings,
+            as_json,
+            scale_sizes=sizes,
+            workers=workers,
+            stages=worker_stages,
+            **options,
+        )
+    )
 
 
 def entry() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -28,7 +28,9 @@ class LocalStack:
     (a database URL in `settings`), opened here to watch what the workers write.
 
     `private=True` gives the run its own consumer group and topics (a fresh app id) and a
-    free web port per worker, so that it cannot meet another run on the same machine."""
+    free web port per worker, so that it cannot meet another run on the same machine.
+    `stages`, one entry per worker (`WIREWATCH_STAGES`), splits the stages among them;
+    empty, every worker runs the settings' stages."""
 
     def __init__(
         self,
@@ -39,13 +41,17 @@ class LocalStack:
         worker_args: tuple[str, ...] = (),
         private: bool = True,
         name: str = "wirewatch",
+        stages: Sequence[str] = (),
     ) -> None:
+        if stages and len(stages) != workers:
+            raise StackError(f"{len(stages)} lists of stages for {workers} workers")
         self.base = settings
         self.log_dir = log_dir
         self.worker_count = workers
         self.worker_args = worker_args
         self.private = private
         self.name = name
+        self.stages = tuple(stages)
         self.broker: EmbeddedBroker | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
         self.settings = settings
@@ -66,7 +72,7 @@ class LocalStack:
             self.store.create_schema()
             for n in range(self.worker_count):
                 self.workers.append(
-                    spawn_worker(self._worker_settings(), self.worker_log(n), *self.worker_args)
+                    spawn_worker(self._worker_settings(n), self.worker_log(n), *self.worker_args)
                 )
         except BaseException:
             self.close()
@@ -127,7 +133,10 @@ class LocalStack:
                 )
             time.sleep(0.2)
 
-    def _worker_settings(self) -> Settings:
-        if not self.private:
-            return self.settings
-        return self.settings.model_copy(update={"web_port": free_port(self.settings.web_host)})
+    def _worker_settings(self, n: int) -> Settings:
+        update: dict[str, object] = {}
+        if self.stages:
+            update["stages"] = self.stages[n]
+        if self.private:
+            update["web_port"] = free_port(self.settings.web_host)
+        return self.settings.model_copy(update=update)

@@ -30,6 +30,7 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
     limit_blas_threads()
     quiet_model_loading()
     configure(settings.log_format, loglevel)
+    log.info("stages of this worker: %s", settings.stages.replace(",", ", "))
     store = Store(settings.database)  # a URL that can never work fails here, at once
     check_port_free(settings.web_host, settings.web_port, "web port", "--web-port")
     broker = watch = None

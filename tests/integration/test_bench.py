@@ -47,3 +47,18 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     # The pipeline embedded what the dedup stage found unique, and no more.
     assert details["embedded"] == details["encode_texts"]
     assert [row["stored"] for row in details["scale"]] == [500, 1000]
+
+
+def test_bench_splits_the_stages_among_workers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "WIREWATCH_MODEL": "hashing", "WIREWATCH_SESSION_TIMEOUT_S": "6"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "bench", "--articles", "60", "--dup-share",
+         "0.3", "--scale", "", "--stages", "dedup,embed", "--stages", "events"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "2 worker(s)" in done.stdout
+    # Each worker's own CPU per article: both took part.
+    for stages in ("dedup, embed", "events"):
+        line = next(x for x in done.stdout.splitlines() if f"({stages}):" in x)
+        assert float(line.rsplit(":", 1)[1].removesuffix(" ms")) > 0, line

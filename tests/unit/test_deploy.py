@@ -15,12 +15,13 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from pipeline.cli.main import main as cli
-from pipeline.settings import Settings
+from pipeline.settings import STAGES, Settings
 from tests.support.paths import ROOT
 
 COMPOSE = ROOT / "docker-compose.yml"
 DEPLOY = ROOT / "deploy"
-WIREWATCH_SERVICES = ("worker", "dashboard")
+WIREWATCH_SERVICES = ("worker", "events", "dashboard")
+WORKER_SERVICES = ("worker", "events")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def container_ports(service: dict[str, Any]) -> set[int]:
 
 
 def test_the_services_are_there(compose: dict[str, Any]) -> None:
-    assert {"kafka", "postgres", "worker", "dashboard"} <= set(services(compose))
+    assert {"kafka", "postgres", *WIREWATCH_SERVICES} <= set(services(compose))
     assert "zookeeper" not in services(compose)
 
 
@@ -116,19 +117,33 @@ def test_wirewatch_settings_are_real_and_point_at_the_services(compose: dict[str
 
 
 def test_commands_are_wirewatch_commands(compose: dict[str, Any]) -> None:
-    assert services(compose)["worker"]["command"] == ["run"]
     assert services(compose)["dashboard"]["command"] == ["dashboard"]
     for name in WIREWATCH_SERVICES:
-        command = services(compose)[name]["command"][0]
-        assert command in cli.commands, f"{name}: `wirewatch {command}` does not exist"
+        command = services(compose)[name]["command"]
+        assert command[0] in cli.commands, f"{name}: `wirewatch {command[0]}` does not exist"
+        parameters = {p.opts[-1] for p in cli.commands[command[0]].params}
+        flags = {word for word in command[1:] if word.startswith("--")}
+        assert flags <= parameters, f"{name}: `wirewatch {command[0]}` has no {flags - parameters}"
+
+
+def test_the_workers_run_every_stage_and_the_event_stage_alone(compose: dict[str, Any]) -> None:
+    stages = {}
+    for name in WORKER_SERVICES:
+        command = services(compose)[name]["command"]
+        assert command[0] == "run"
+        stages[name] = Settings(stages=command[command.index("--stages") + 1]).stage_set
+    assert set().union(*stages.values()) == set(STAGES)
+    assert stages["events"] == {"events"}  # the single writer's core is its own
+    assert "replicas" not in services(compose)["events"].get("deploy", {})
 
 
 def test_ports_match_the_settings(compose: dict[str, Any]) -> None:
     all_services = services(compose)
     worker, dashboard = all_services["worker"], all_services["dashboard"]
     worker_settings, dashboard_settings = settings_of(worker), settings_of(dashboard)
-    assert worker_settings.web_host == "0.0.0.0"  # reachable by Prometheus
-    assert worker_settings.web_port in container_ports(worker)
+    for name in WORKER_SERVICES:
+        assert settings_of(all_services[name]).web_host == "0.0.0.0"  # reachable by Prometheus
+        assert worker_settings.web_port in container_ports(all_services[name])
     assert dashboard_settings.dashboard_host == "0.0.0.0"
     published = {str(p) for p in dashboard["ports"]}
     assert f"{dashboard_settings.dashboard_port}:{dashboard_settings.dashboard_port}" in published
@@ -139,7 +154,7 @@ def test_ports_match_the_settings(compose: dict[str, Any]) -> None:
     )
     prometheus = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
     targets = prometheus["scrape_configs"][0]["dns_sd_configs"][0]
-    assert targets["names"] == ["worker"] and targets["port"] == worker_settings.web_port
+    assert targets["names"] == list(WORKER_SERVICES) and targets["port"] == worker_settings.web_port
 
 
 def test_one_embedding_partition_per_worker(compose: dict[str, Any]) -> None:
