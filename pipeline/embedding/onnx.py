@@ -40,9 +40,14 @@ def _fingerprint(model_dir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def model_name(model_dir: Path) -> str:
+    """The quantised model's name: changes with the recipe and with the model's files."""
+    return f"minilm-int8-{_fingerprint(model_dir)}"
+
+
 def quantised_model(model_dir: Path) -> Path:
     """The int8 ONNX file for the model directory: from the cache, or made now."""
-    target = cache_dir() / f"minilm-int8-{_fingerprint(model_dir)}.onnx"
+    target = cache_dir() / f"{model_name(model_dir)}.onnx"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

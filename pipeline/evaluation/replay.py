@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.embedding import Encoder
-from pipeline.embedding.static import STATIC, model_name
+from pipeline.embedding.encoder import ONNX_INT8, bundled_model_path
+from pipeline.embedding.onnx import model_name as onnx_model_name
+from pipeline.embedding.static import STATIC
+from pipeline.embedding.static import model_name as static_model_name
 from pipeline.errors import EvalError
 from pipeline.evaluation.scores import (
     Scores,
@@ -247,7 +250,10 @@ def model_key(spec: str) -> str:
     """The name an embedding is cached under: the same model gets the same name."""
     if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         return "all-MiniLM-L6-v2"
-    if spec == STATIC:  # its vectors change with the distillation recipe
-        return model_name()
+    # The locally derived profiles: their vectors change with their recipes.
+    if spec == STATIC:
+        return static_model_name()
+    if spec == ONNX_INT8:
+        return onnx_model_name(Path(bundled_model_path()))
     path = Path(spec)
     return str(path.resolve()) if path.exists() else spec
