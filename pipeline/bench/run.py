@@ -59,18 +59,17 @@ class BenchConfig:
     stages: tuple[str, ...] = ()
     torch_threads: int = 0  # per model lane; 0: one
     lanes: int = 0  # model lanes per worker; 0: the cores shared out among those that embed
+    latency_articles: int = 0  # the paced tail; 0: a tenth of the feed, 20 to 300
+    scale_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    scale_per_hour: float = 140.0  # arrival rate behind the history (about 3,400 a day)
+    timeout_s: float = 3600.0
+    workdir: Path | None = None
 
     @property
     def embedding_workers(self) -> int:
         if not self.stages:
             return self.workers
         return sum("embed" in stages.split(",") for stages in self.stages)
-
-    latency_articles: int = 0  # the paced tail; 0: a tenth of the feed, 20 to 300
-    scale_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
-    scale_per_hour: float = 140.0  # arrival rate behind the history (about 3,400 a day)
-    timeout_s: float = 3600.0
-    workdir: Path | None = None
 
 
 REFERENCE_SPECS = ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
