@@ -83,6 +83,10 @@ class PartGrouping:
     due: set[str] = field(default_factory=set)  # parts grown to a size weighed again at
     _event_of: dict[str, str] = field(default_factory=dict)
     _parts: dict[str, set[str]] = field(default_factory=dict)
+    # While `regroup` decides: each part moved since it began -> its event before (None:
+    # it had none), to put the map back. Copying the whole map instead cost a fifth of the
+    # event stage once it held 30,000 articles' parts.
+    _undo: dict[str, str | None] | None = None
 
     def event_of(self, part: str) -> str | None:
         return self._event_of.get(part)
@@ -92,12 +96,14 @@ class PartGrouping:
 
     def link(self, part: str, event_id: str) -> None:
         """The part is in this event now (it leaves the one it was in)."""
+        self._remember(part)
         self.unlink(part)
         self._event_of[part] = event_id
         self._parts.setdefault(event_id, set()).add(part)
 
     def unlink(self, part: str) -> str | None:
         """The part leaves the map; returns its event."""
+        self._remember(part)
         self.due.discard(part)
         event_id = self._event_of.pop(part, None)
         if event_id is not None:
@@ -111,6 +117,7 @@ class PartGrouping:
         """Every part of the event leaves the map; returns them."""
         parts = self._parts.pop(event_id, set())
         for part in parts:
+            self._remember(part)
             self._event_of.pop(part, None)
             self.due.discard(part)
         return parts
@@ -159,21 +166,32 @@ class PartGrouping:
         applied (`apply`): the map is left as it was."""
         if not self.due:
             return {}
-        event_of = dict(self._event_of)
-        parts = {e: set(p) for e, p in self._parts.items()}
         due = set(self.due)
         scores: dict[tuple[str, str], float] = {}  # the parts do not change meanwhile
+        self._undo = undo = {}
         try:
             for part in sorted(due):
                 if part in self.index and part in self._event_of:
                     self._recluster(part, scores)
             return {
-                p: (event_of[p], e)
-                for p, e in sorted(self._event_of.items())
-                if p in event_of and event_of[p] != e
+                p: (before, now)
+                for p, before in sorted(undo.items())
+                if before is not None
+                and (now := self._event_of.get(p)) is not None
+                and now != before
             }
         finally:
-            self._event_of, self._parts, self.due = event_of, parts, due
+            self._undo = None
+            for part, before in undo.items():
+                if before is None:
+                    self.unlink(part)
+                else:
+                    self.link(part, before)
+            self.due = due
+
+    def _remember(self, part: str) -> None:
+        if self._undo is not None and part not in self._undo:
+            self._undo[part] = self._event_of.get(part)
 
     def _recluster(self, part: str, score: dict[tuple[str, str], float]) -> None:
         """Average-link clustering, from single parts, of the part's event and the open

@@ -84,10 +84,15 @@ def test_a_founder_left_behind_by_the_rest_of_its_event_stands_alone() -> None:
     late, event = _place(grouping, "c", 62)  # near the grown part: the first event again
     assert event == first
     _place(grouping, "cc", 66)  # it grows too, away from the founding report
+    parts, due = (founder, other, late), set(grouping.due)
+    before = {p: grouping.event_of(p) for p in parts}, {e: set(grouping.parts_of(e)) for e in parts}
     # Clustered again: the two grown parts (0.87) join; the founding report scores 0.70
     # with the first, 0.00 with the second (average 0.47): it stays, alone, with its name.
     moves = grouping.regroup()
     assert moves == {other: (first, other), late: (first, other)}
+    # Decided only: the map and what is due are as they were, the new event not there.
+    after = {p: grouping.event_of(p) for p in parts}, {e: set(grouping.parts_of(e)) for e in parts}
+    assert after == before and grouping.due == due
     grouping.apply(moves)
     assert grouping.parts_of(first) == {founder}
     assert grouping.parts_of(other) == {other, late}  # named after its largest part
