@@ -170,9 +170,10 @@ class PartGrouping:
         scores: dict[tuple[str, str], float] = {}  # the parts do not change meanwhile
         self._undo = undo = {}
         try:
-            for part in sorted(due):
-                if part in self.index and part in self._event_of:
-                    self._recluster(part, scores)
+            weighed = [p for p in sorted(due) if p in self.index and p in self._event_of]
+            nearest = self.index.nearest_each(weighed, NEAREST_WEIGHED)
+            for part in weighed:
+                self._recluster(part, nearest[part], scores)
             return {
                 p: (before, now)
                 for p, before in sorted(undo.items())
@@ -193,16 +194,19 @@ class PartGrouping:
         if self._undo is not None and part not in self._undo:
             self._undo[part] = self._event_of.get(part)
 
-    def _recluster(self, part: str, score: dict[tuple[str, str], float]) -> None:
+    def _recluster(
+        self, part: str, nearest: list[str], score: dict[tuple[str, str], float]
+    ) -> None:
         """Average-link clustering, from single parts, of the part's event and the open
         events of its nearest parts (each through its largest parts): two clusters join
         while their average score reaches the threshold, best pair first. Each cluster
-        then takes its name (`_name`)."""
+        then takes its name (`_name`). `nearest`: the part's nearest parts (by centroid,
+        which no move changes)."""
         assert self.model is not None
         index, threshold = self.index, self.model.threshold
         own = self._event_of[part]
         events = [own]
-        for p in index.nearest(part, NEAREST_WEIGHED):
+        for p in nearest:
             e = self._event_of.get(p)
             if e is not None and e not in events and not self.is_closed(e):
                 events.append(e)

@@ -411,11 +411,20 @@ class EventIndex:
     def nearest(self, event_id: str, count: int) -> list[str]:
         """The `count` other events nearest to this one by centroid (above the cosine
         floor), nearest first."""
+        return self.nearest_each([event_id], count)[event_id]
+
+    def nearest_each(self, event_ids: list[str], count: int) -> dict[str, list[str]]:
+        """`nearest` of each of these events, from one product with the centroid matrix:
+        it is read once instead of once per event (tens of megabytes once thousands of
+        events are held)."""
         rows = self._rows
-        row = self._events[event_id].row
-        cosines = rows.centroids @ rows.centroids[row]
-        cosines[row] = -math.inf
-        return [str(rows.event_ids[n]) for n in self._nearest_rows(cosines, count)]
+        picked = [self._events[e].row for e in event_ids]
+        cosines = rows.centroids[picked] @ rows.centroids.T
+        nearest = {}
+        for event_id, row, column in zip(event_ids, picked, cosines, strict=True):
+            column[row] = -math.inf
+            nearest[event_id] = [str(rows.event_ids[n]) for n in self._nearest_rows(column, count)]
+        return nearest
 
     def part_features(self, first: str, second: str) -> np.ndarray:
         """PART_FEATURES between two held events: the evidence of all their articles."""
