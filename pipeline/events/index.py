@@ -393,7 +393,8 @@ class EventIndex:
             self._prepared = {}
             return
         self._prepared = {article_id: n for n, article_id in enumerate(embeddings)}
-        self._prepared_cosines = rows.centroids @ np.stack(list(embeddings.values())).T
+        # One row per article: each article then reads its cosines contiguously.
+        self._prepared_cosines = np.stack(list(embeddings.values())) @ rows.centroids.T
 
     def candidates(self, item: ClusterItem) -> list[Candidate]:
         """The events an article is compared with, and its features for each (training)."""
@@ -593,10 +594,10 @@ class EventIndex:
         """The article's cosine to every row: from `prepare` where the row has not changed
         since, measured now where it has (or is newer)."""
         rows = self._rows
-        column = self._prepared.get(item.article_id)
-        if column is None:
+        prepared_row = self._prepared.get(item.article_id)
+        if prepared_row is None:
             return rows.centroids @ item.embedding
-        prepared = self._prepared_cosines[:, column]
+        prepared = self._prepared_cosines[prepared_row]
         cosines = np.empty(len(rows.live), dtype=np.float32)
         measured = len(prepared)
         cosines[:measured] = prepared
