@@ -84,8 +84,8 @@ class PartGrouping:
     _event_of: dict[str, str] = field(default_factory=dict)
     _parts: dict[str, set[str]] = field(default_factory=dict)
     # While `regroup` decides: each part moved since it began -> its event before (None:
-    # it had none), to put the map back. Copying the whole map instead cost a fifth of the
-    # event stage once it held 30,000 articles' parts.
+    # it had none), to put the map back. Copying and sorting the whole map instead cost
+    # about an eighth of the event stage once it held 30,000 articles' parts.
     _undo: dict[str, str | None] | None = None
 
     def event_of(self, part: str) -> str | None:
