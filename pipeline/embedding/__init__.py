@@ -14,6 +14,7 @@ from pipeline.embedding.encoder import (
     load_encoder,
 )
 from pipeline.embedding.lanes import lane_plan
+from pipeline.embedding.lazy import LazyEncoder
 from pipeline.embedding.process import ProcessEncoder, runs_in_processes
 from pipeline.embedding.stage import EmbedBatch, read_batch, with_embeddings
 
@@ -23,6 +24,7 @@ __all__ = [
     "EmbedBatch",
     "Encoder",
     "HashingEncoder",
+    "LazyEncoder",
     "ProcessEncoder",
     "blend_parts",
     "bundled_model_path",

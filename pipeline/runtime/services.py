@@ -19,6 +19,7 @@ from pipeline.backoff import backoff
 from pipeline.dedup import DedupStage
 from pipeline.embedding import (
     Encoder,
+    LazyEncoder,
     ProcessEncoder,
     lane_plan,
     load_encoder,
@@ -95,6 +96,21 @@ class Services:
                 )
                 await asyncio.sleep(delay)
 
+    async def _stage_encoder(self) -> Encoder:
+        """The event stage's encoder (for a copy whose original it does not know): the
+        lanes' first where this worker embeds, else one loaded at its first use."""
+        if "embed" in self.settings.stage_set:
+            return await self.get_encoder()
+        if self.encoder is None:
+            settings = self.settings
+            self.encoder = LazyEncoder(
+                settings.model,
+                partial(
+                    load_encoder, settings.model, batch_size=settings.embed_batch_size, threads=1
+                ),
+            )
+        return self.encoder
+
     async def get_encoder(self) -> Encoder:
         async with self._encoder_lock:
             if self.encoder is None:
@@ -147,7 +163,7 @@ class Services:
     async def event_stage(self) -> EventStage:
         if self.events is None or "events" in self.stale:
             self.stale.discard("events")
-            stage = build_event_stage(self.settings, self.store, await self.get_encoder())
+            stage = build_event_stage(self.settings, self.store, await self._stage_encoder())
             loaded = await self.durably(stage.load)
             log.info("event index rebuilt from the store: %d live events", loaded)
             self.events = stage

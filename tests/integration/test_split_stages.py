@@ -1,7 +1,8 @@
 """Workers split by stage (`WIREWATCH_STAGES`): one runs dedup and the embedding, another
 the event stage, on the real broker and store. The first works on its own (the events
-wait on their topic), the second catches up when it starts, and the result is the one
-a single worker gives: every article stored, copies linked, the seeds one event."""
+wait on their topic), the second catches up when it starts (without loading a model it
+does not need), and the result is the one a single worker gives: every article stored,
+copies linked, the seeds one event."""
 
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ def test_a_worker_per_stage_group_gives_the_pipeline_s_result(
         assert "stages of this worker: events" in back.log()
         assert single_writers(front) == "dedup"
         assert single_writers(back) == "events, corrections"
+        # Every copy's original was known: the events worker never needed its model.
+        assert "loading the model" in front.log() and "loading the model" not in back.log()
 
         clusters = store.event_clusters()
         event_of = {a["id"]: c["event_id"] for c in clusters for a in c["articles"]}
