@@ -41,6 +41,7 @@ from tests.support.paths import OUTPUT
 from tests.support.workers import (
     WorkerProcess,
     consume_all,
+    held_by,
     produce,
     spawn_worker,
     unique_settings,
@@ -404,12 +405,3 @@ def test_second_worker_takes_over_a_killed_one(
             if worker.alive():
                 worker.stop()
         store.close()
-
-
-def held_by(worker: WorkerProcess) -> tuple[str, ...] | None:
-    """The single-writer stages this worker held at its last rebalance (None: none yet)."""
-    found = re.findall(r"single writers here: ([a-z, ]+)", worker.log())
-    if not found:
-        return None
-    last = found[-1].strip()
-    return () if last == "none" else tuple(s.strip() for s in last.split(","))

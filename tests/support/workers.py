@@ -4,6 +4,7 @@ broker, `wirewatch run` as a real process, waiting on it, and reading and writin
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -64,6 +65,15 @@ class WorkerProcess:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(10)
+
+
+def held_by(worker: WorkerProcess) -> tuple[str, ...] | None:
+    """The single-writer stages this worker held at its last rebalance (None: none yet)."""
+    found = re.findall(r"single writers here: ([a-z, ]+)", worker.log())
+    if not found:
+        return None
+    last = found[-1].strip()
+    return () if last == "none" else tuple(s.strip() for s in last.split(","))
 
 
 def spawn_worker(settings: Settings, log_path: Path, *extra_args: str) -> WorkerProcess:
