@@ -96,8 +96,7 @@ class PartGrouping:
 
     def link(self, part: str, event_id: str) -> None:
         """The part is in this event now (it leaves the one it was in)."""
-        self._remember(part)
-        self.unlink(part)
+        self.unlink(part)  # remembers where it was, while `regroup` decides
         self._event_of[part] = event_id
         self._parts.setdefault(event_id, set()).add(part)
 
