@@ -82,18 +82,36 @@ _CHATTY = (
 )
 
 
-def logging_config(log_format: LogFormat, level: str = "info") -> dict[str, Any]:
-    """A logging.config.dictConfig for the whole process (faust's worker takes it too)."""
+class Tag(logging.Filter):
+    """Puts the same fields on every record: which process of several wrote the line."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__()
+        self.fields = fields
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in self.fields.items():
+            setattr(record, key, value)
+        return True
+
+
+def logging_config(
+    log_format: LogFormat, level: str = "info", tag: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A logging.config.dictConfig for the whole process (faust's worker takes it too);
+    `tag`: fields on every line."""
     formatter_class = JsonFormatter if log_format == "json" else LogfmtFormatter
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"structured": {"()": f"{__name__}.{formatter_class.__name__}"}},
+        "filters": {"tag": {"()": f"{__name__}.Tag", "fields": tag or {}}},
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
                 "formatter": "structured",
                 "stream": "ext://sys.stdout",
+                "filters": ["tag"],
             }
         },
         "root": {"level": level.upper(), "handlers": ["default"]},
@@ -101,10 +119,12 @@ def logging_config(log_format: LogFormat, level: str = "info") -> dict[str, Any]
     }
 
 
-def configure(log_format: LogFormat, level: str = "info") -> None:
+def configure(
+    log_format: LogFormat, level: str = "info", tag: dict[str, str] | None = None
+) -> None:
     import logging.config
 
-    logging.config.dictConfig(logging_config(log_format, level))
+    logging.config.dictConfig(logging_config(log_format, level, tag))
 
 
 class RepeatLimiter(logging.Filter):

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     # and one for "events" put the two single writers on separate cores (one worker holds
     # every single-writer partition otherwise: faust assigns one-partition topics together).
     stages: str = ",".join(STAGES)
+    # `wirewatch run` with every stage: "on" runs it as two processes, one for dedup and the
+    # embedding and one for the event stage (pipeline/runtime/split.py), so that the two
+    # single writers work on two cores; "auto" does so on a machine with two or more.
+    split: Literal["auto", "on", "off"] = "auto"
     web_host: str = "127.0.0.1"
     web_port: int = Field(6066, ge=1, le=65535)  # /metrics
     batch_max: int = Field(64, ge=1)

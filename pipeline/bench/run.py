@@ -23,7 +23,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from pipeline.bench.stages import (
 )
 from pipeline.errors import WirewatchError
 from pipeline.feeds.generator import FeedSpec, encode_lines, load_originals, make_feed
+from pipeline.runtime.split import split_of
 from pipeline.runtime.stack import LocalStack
 from pipeline.settings import STAGES, Settings
 from pipeline.store.store import Store
@@ -153,6 +154,15 @@ def split_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(checked)
 
 
+def _as_run_runs_it(config: BenchConfig, settings: Settings) -> BenchConfig:
+    """One worker is measured as `wirewatch run` runs: as two processes where it splits
+    itself (`WIREWATCH_SPLIT`, pipeline/runtime/split.py)."""
+    if config.stages or config.workers != 1:
+        return config
+    groups = split_of(settings)
+    return replace(config, stages=groups, workers=len(groups)) if groups else config
+
+
 def build_feed(config: BenchConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The measured feed and a warm-up feed of other articles."""
     spec = FeedSpec(config.articles, config.dup_share, seed=config.seed)
@@ -166,6 +176,7 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
     from pipeline.runtime.threads import limit_blas_threads
 
     limit_blas_threads()
+    config = _as_run_runs_it(config, settings)
     load_before = os.getloadavg()
     feed, warm = build_feed(config)
     lines = encode_lines(feed)

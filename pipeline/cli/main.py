@@ -92,6 +92,12 @@ def main() -> None:
     "[all; e.g. dedup,embed here and events in a second worker, on another core]",
 )
 @click.option(
+    "--split",
+    type=click.Choice(["auto", "on", "off"]),
+    help="every stage as two processes, dedup and embedding in one, the event stage in "
+    f"the other, each on a core of its own (auto: with two cores or more) {_d('split')}",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -99,10 +105,17 @@ def main() -> None:
 )
 def run(log_level: str, **overrides: Any) -> None:
     """Run a worker (and the embedded broker when no bootstrap servers are set)."""
+    from pipeline.runtime.split import run_split, split_of
+
+    settings = load_settings(**overrides)
+    if groups := split_of(settings):
+        from pipeline.logs import configure
+
+        configure(settings.log_format, log_level)
+        sys.exit(run_split(settings, groups, "--log-level", log_level))
     from agents import for_stages
     from pipeline.runtime.worker import run_worker
 
-    settings = load_settings(**overrides)
     run_worker(settings, for_stages(settings.stage_set), loglevel=log_level)
 
 
@@ -510,7 +523,8 @@ def train(
     help="originals from a JSON Lines file instead of generated ones",
 )
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
-              help="worker processes sharing the embedding")  # fmt: skip
+              help="worker processes sharing the embedding; one is measured as `wirewatch "
+              "run` runs it (two processes where WIREWATCH_SPLIT splits it)")  # fmt: skip
 @click.option(
     "--stages",
     "worker_stages",

@@ -134,7 +134,8 @@ class LocalStack:
             time.sleep(0.2)
 
     def _worker_settings(self, n: int) -> Settings:
-        update: dict[str, object] = {}
+        # The stack decides the processes: a worker does not split itself further.
+        update: dict[str, object] = {"split": "off"}
         if self.stages:
             update["stages"] = self.stages[n]
         if self.private:

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Sequence
 
 import faust
 
-from pipeline.errors import ConfigurationError
 from pipeline.kafka.detached import DetachedBroker
 from pipeline.kafka.topics import ensure_topics
 from pipeline.kafka.watch import TopicWatch
 from pipeline.logs import configure, logging_config
 from pipeline.runtime.app import Attach, create_app
+from pipeline.runtime.ports import check_port_free
 from pipeline.runtime.restart import restart_on_lost_topics, wait_for_store
 from pipeline.runtime.threads import limit_blas_threads
-from pipeline.settings import Settings
+from pipeline.settings import STAGES, Settings
 from pipeline.store.store import Store
 
 log = logging.getLogger("wirewatch")
@@ -29,7 +28,9 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
     """Run a worker with these agents attached until SIGINT or SIGTERM."""
     limit_blas_threads()
     quiet_model_loading()
-    configure(settings.log_format, loglevel)
+    # A worker of some stages only has others beside it: its lines say which it is.
+    tag = None if settings.stage_set == frozenset(STAGES) else {"stages": settings.stages}
+    configure(settings.log_format, loglevel, tag)
     log.info("stages of this worker: %s", settings.stages.replace(",", ", "))
     store = Store(settings.database)  # a URL that can never work fails here, at once
     check_port_free(settings.web_host, settings.web_port, "web port", "--web-port")
@@ -50,7 +51,7 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
             app,
             loglevel=loglevel,
             quiet=True,
-            logging_config=logging_config(settings.log_format, loglevel),
+            logging_config=logging_config(settings.log_format, loglevel, tag),
         )
         # faust's terminal spinner puts the root logger at DEBUG so that it turns on every
         # log call: every debug line of faust and aiokafka then builds a record, on the
@@ -71,15 +72,3 @@ def quiet_model_loading() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-
-def check_port_free(host: str, port: int, what: str, flag: str) -> None:
-    """A port another process holds is one clear error, before anything starts."""
-    try:
-        with socket.create_server((host, port)):
-            pass
-    except OSError as exc:
-        raise ConfigurationError(
-            f"the {what} {port} on {host} is not free ({exc.strerror}): another "
-            f"`wirewatch run`? Pick another with {flag}"
-        ) from None

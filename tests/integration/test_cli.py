@@ -87,6 +87,7 @@ def test_run_stops_cleanly_with_its_embedded_broker(
         broker_port=port,
         web_port=free_port(),
         session_timeout_s=6,
+        split="off",
     )
     worker = start_worker(settings, signum.name)
     wait_for(

@@ -28,6 +28,7 @@ class Default:
     name: str
     broker_port: int = field(default_factory=free_port)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)  # WIREWATCH_* set on top
 
     @property
     def database_url(self) -> str:
@@ -45,8 +46,11 @@ class Default:
             WIREWATCH_DATABASE_URL=self.database_url,
             WIREWATCH_STATE_DIR=str(self.tmp / "state"),
             WIREWATCH_SESSION_TIMEOUT_S="6",
+            # One process, whatever the cores: tests/integration/test_split_run.py splits.
+            WIREWATCH_SPLIT="off",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.settings)
         return env
 
     def log_path(self, what: str) -> Path:

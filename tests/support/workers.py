@@ -34,6 +34,7 @@ def unique_settings(kafka_servers: str, database_url: str, **overrides: Any) -> 
         "web_port": free_port(),
         "session_timeout_s": 6.0,
         "batch_wait_s": 0.2,
+        "split": "off",  # one process per worker: tests/integration/test_split_run.py splits
     }
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,92 @@
+"""`wirewatch run` as two processes (WIREWATCH_SPLIT): a worker for dedup and the
+embedding, another for the event stage, each single writer in its own, the parent only
+supervising. It gives the pipeline's result, stops cleanly on a signal, takes its workers
+with it when it is killed, and does not leave half a pipeline running."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.feeds import bundled_feed
+from pipeline.kafka.broker import port_open
+from pipeline.kafka.detached import process_alive
+from pipeline.store.store import Store
+from tests.support.cli import Default
+from tests.support.workers import wait_for
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+
+
+@pytest.fixture
+def default(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Default]:
+    user = Default(tmp_path, request.node.name, settings={"WIREWATCH_SPLIT": "on"})
+    yield user
+    user.close()
+
+
+def start(default: Default) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """`wirewatch run`, ready: the parent and its two workers' pids."""
+    run = default.run()
+    log = default.log_path("run")
+    wait_for(lambda: log.read_text().count("[^Worker]: Ready") == 2, 180, message="both workers")
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children").read_text()
+    return run, [int(pid) for pid in children.split()]
+
+
+def single_writers(log: str) -> dict[str, str]:
+    """Each worker's (by its stages) single writers at its last rebalance."""
+    found = re.findall(r'single writers here: ([a-z, ]+)" stages=(\S+)', log)
+    return {stages: writers for writers, stages in found}
+
+
+def test_a_split_run_places_the_feed_and_stops_cleanly(default: Default) -> None:
+    run, workers = start(default)
+    assert len(workers) == 2
+    ingest = default.command("ingest", str(bundled_feed()))
+    assert ingest.returncode == 0, ingest.stderr
+    feed = [json.loads(line) for line in bundled_feed().read_text().splitlines() if line]
+    store = Store(default.database_url)
+    try:
+        wait_for(lambda: store.count_articles() == len(feed), 120, message="the feed stored")
+        event_of = {a["id"]: c["event_id"] for c in store.event_clusters() for a in c["articles"]}
+    finally:
+        store.close()
+    for article in feed:
+        if "wire_copy_of" in article:
+            assert event_of[article["id"]] == event_of[article["wire_copy_of"]]
+
+    log = default.log_path("run").read_text()
+    assert single_writers(log) == {"dedup,embed": "dedup", "events": "events, corrections"}
+    assert "database does not answer" not in log  # the schema made once, by the parent
+
+    run.send_signal(signal.SIGINT)
+    assert run.wait(60) == 0
+    assert not any(process_alive(pid) for pid in workers)
+    assert not port_open("127.0.0.1", default.broker_port)  # the last worker stopped it
+
+
+def test_a_killed_run_takes_its_workers_with_it(default: Default) -> None:
+    run, workers = start(default)
+    run.kill()
+    run.wait(10)
+    wait_for(lambda: not any(process_alive(pid) for pid in workers), 10, message="the workers gone")
+
+
+def test_a_worker_that_ends_stops_the_other(default: Default) -> None:
+    run, workers = start(default)
+    log = default.log_path("run").read_text()
+    events = int(re.findall(r"worker for events started \(pid (\d+)", log)[0])
+    assert events in workers
+    os.kill(events, signal.SIGKILL)
+    assert run.wait(60) == 128 + signal.SIGKILL
+    assert not any(process_alive(pid) for pid in workers)
+    log = default.log_path("run").read_text()
+    assert "the worker for events exited with code -9: stopping the other" in log
