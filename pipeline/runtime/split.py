@@ -20,6 +20,7 @@ import subprocess
 import time
 from types import FrameType
 
+from pipeline.errors import ConfigurationError
 from pipeline.runtime.ports import check_port_free
 from pipeline.runtime.restart import wait_for_store
 from pipeline.runtime.spawn import spawn_worker, stop_worker
@@ -45,6 +46,11 @@ def run_split(settings: Settings, groups: tuple[str, ...], *args: str) -> int:
     """Run a worker for each group of stages until a signal or until one ends; returns
     the exit code. `args` go to each worker's command line."""
     ports = [settings.web_port + n for n in range(len(groups))]
+    if ports[-1] > 65535:
+        raise ConfigurationError(
+            f"the web port {settings.web_port} has no next one for the second worker: pick "
+            "a lower one with --web-port, or run one process with --split off"
+        )
     for port in ports:
         check_port_free(settings.web_host, port, "web port", "--web-port (it and the next)")
     # The schema made here, once: the workers would each make it, and SQLite then keeps one

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.feeds import bundled_feed
-from pipeline.kafka.broker import port_open
+from pipeline.kafka.broker import free_port, port_open
 from pipeline.kafka.detached import process_alive
 from pipeline.store.store import Store
 from tests.support.cli import Default
@@ -90,3 +91,15 @@ def test_a_worker_that_ends_stops_the_other(default: Default) -> None:
     assert not any(process_alive(pid) for pid in workers)
     log = default.log_path("run").read_text()
     assert "the worker for events exited with code -9: stopping the other" in log
+
+
+def test_a_web_port_the_second_worker_cannot_have_is_one_clear_error(default: Default) -> None:
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port + 1)):
+        taken = default.command("run", "--web-port", str(port), timeout=60)
+    last = default.command("run", "--web-port", "65535", timeout=60)
+    for out, said in ((taken, f"web port {port + 1}"), (last, "no next one")):
+        assert out.returncode == 1
+        errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and said in errors[0], out.stdout + out.stderr
+        assert "Traceback" not in out.stdout + out.stderr
