@@ -123,15 +123,12 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     tokens = _tokens(f"{title}.\n{body[:cut]}" if title else body[:cut])
     lead = len(tokens)
     tokens += _tokens(body[cut:])
-    capitalised_inside: set[str] = set()
-    start = True
-    for token in tokens:
-        if token in _SENTENCE_END or not token[0].isalpha():
-            start = token in _SENTENCE_END
-            continue
-        if not start and token[0].isupper():
-            capitalised_inside.add(token)
-        start = False
+    # A token starts a sentence when it is the first or follows a sentence's end.
+    capitalised_inside = {
+        token
+        for before, token in zip(tokens, tokens[1:])
+        if token[0].isupper() and token[0].isalpha() and before not in _SENTENCE_END
+    }
     found: dict[str, None] = {}
     run: list[str] = []
 
@@ -150,6 +147,13 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     day = month = None  # a day of the month, or a month, just before: they pair up
     for n, token in enumerate(tokens):
         first = token[0]
+        if first.islower() and token not in _CALENDAR:  # most words: the last branch below
+            if run:
+                close()
+            if token not in ("de", "del"):
+                day = month = None
+            start = False
+            continue
         if token in _SENTENCE_END or not (first.isalnum()):
             close()
             start = token in _SENTENCE_END
