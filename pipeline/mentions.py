@@ -27,6 +27,7 @@ reads); see README, Accuracy.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from pipeline.language.words import fold_alias
 from pipeline.text import words
@@ -126,7 +127,7 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     # A token starts a sentence when it is the first or follows a sentence's end.
     capitalised_inside = {
         token
-        for before, token in zip(tokens, tokens[1:])
+        for before, token in pairwise(tokens)
         if token[0].isupper() and token[0].isalpha() and before not in _SENTENCE_END
     }
     found: dict[str, None] = {}

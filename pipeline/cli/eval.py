@@ -17,8 +17,8 @@ from rich.table import Table
 from pipeline.cli.present import output_console
 from pipeline.embedding.blend import BlendedEncoder, blend_parts
 from pipeline.embedding.cache import CachedEncoder
-from pipeline.embedding.encoder import Encoder, load_encoder
-from pipeline.evaluation.replay import Corpus, Report, load_corpus, model_key, replay, score
+from pipeline.embedding.encoder import Encoder, load_encoder, vectors_name
+from pipeline.evaluation.replay import Corpus, Report, load_corpus, replay, score
 from pipeline.evaluation.sweep import (
     DEFAULT_THRESHOLDS,
     best,
@@ -50,7 +50,7 @@ def _cached(spec: str, batch_size: int, cache_dir: Path | None) -> Encoder:
     load = partial(load_encoder, spec, batch_size=batch_size)
     if cache_dir is None:
         return load()
-    return CachedEncoder(model_key(spec), load, cache_dir / "embeddings.sqlite")
+    return CachedEncoder(vectors_name(spec), load, cache_dir / "embeddings.sqlite")
 
 
 @contextmanager

@@ -97,6 +97,7 @@ class SentenceTransformerEncoder:
 
 
 ONNX_INT8 = "minilm-onnx-int8"
+MINILM_NAMES = ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 
 
 def bundled_model_path() -> str:
@@ -130,10 +131,33 @@ def load_encoder(spec: str, *, batch_size: int = 32, threads: int = 0) -> Encode
         from pipeline.embedding.onnx import OnnxInt8Encoder
 
         return OnnxInt8Encoder(bundled_model_path(), batch_size=batch_size, threads=threads)
-    if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+    if spec in MINILM_NAMES:
         encoder = SentenceTransformerEncoder(
             bundled_model_path(), batch_size=batch_size, threads=threads
         )
         encoder.name = "all-MiniLM-L6-v2"
         return encoder
     return SentenceTransformerEncoder(spec, batch_size=batch_size, threads=threads)
+
+
+def vectors_name(spec: str) -> str:
+    """The name of the vectors a spec gives, known without loading its model (the key of
+    `wirewatch eval`'s embedding cache): the names of one model share it, and a locally
+    derived profile's changes with its recipe."""
+    from pipeline.embedding.blend import blend_parts
+
+    if (parts := blend_parts(spec)) is not None:
+        first, second, weight = parts
+        return f"{vectors_name(first)}+{vectors_name(second)}:{weight:g}"
+    if spec in MINILM_NAMES:
+        return "all-MiniLM-L6-v2"
+    if spec == "static":
+        from pipeline.embedding.static import model_name
+
+        return model_name()
+    if spec == ONNX_INT8:
+        from pipeline.embedding.onnx import model_name as onnx_model_name
+
+        return onnx_model_name(Path(bundled_model_path()))
+    path = Path(spec)
+    return str(path.resolve()) if path.exists() else spec

@@ -18,10 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.embedding import Encoder
-from pipeline.embedding.encoder import ONNX_INT8, bundled_model_path
-from pipeline.embedding.onnx import model_name as onnx_model_name
-from pipeline.embedding.static import STATIC
-from pipeline.embedding.static import model_name as static_model_name
 from pipeline.errors import EvalError
 from pipeline.evaluation.scores import (
     Scores,
@@ -244,16 +240,3 @@ def score(corpus: Corpus, prediction: Prediction) -> Report:
         predicted_duplicates=sum(1 for i in corpus.labels if prediction.duplicate_of[i]),
         cross_language=cross_language_pairwise(corpus.labels, predicted, prediction.language_of),
     )
-
-
-def model_key(spec: str) -> str:
-    """The name an embedding is cached under: the same model gets the same name."""
-    if spec in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
-        return "all-MiniLM-L6-v2"
-    # The locally derived profiles: their vectors change with their recipes.
-    if spec == STATIC:
-        return static_model_name()
-    if spec == ONNX_INT8:
-        return onnx_model_name(Path(bundled_model_path()))
-    path = Path(spec)
-    return str(path.resolve()) if path.exists() else spec
