@@ -29,7 +29,10 @@ def main() -> None:
         details = run["details"]
         load = details["machine"]["load_avg_before"][0]
         share = run["dup_share"]
-        labels.append(f"{details['model']}, {run['articles']}\ncopies {share}, load {load:.1f}")
+        split = " split" if len(details.get("worker_stages", [])) > 1 else ""
+        labels.append(
+            f"{details['model']}{split}, {run['articles']}\ncopies {share}, load {load:.1f}"
+        )
         encode.append(run["encode_per_s"])
         pipeline.append(run["pipeline_per_s"])
         if run.get("reference_encode_per_s"):
