@@ -48,13 +48,14 @@ def single_writers(log: str) -> dict[str, str]:
     return {stages: writers for writers, stages in found}
 
 
-def test_a_split_run_places_the_feed_and_stops_cleanly(default: Default) -> None:
+def test_a_split_run_places_the_feed_and_stops_cleanly(default: Default, db_url: str) -> None:
+    default.settings["WIREWATCH_DATABASE_URL"] = db_url  # SQLite, then PostgreSQL
     run, workers = start(default)
     assert len(workers) == 2
     ingest = default.command("ingest", str(bundled_feed()))
     assert ingest.returncode == 0, ingest.stderr
     feed = [json.loads(line) for line in bundled_feed().read_text().splitlines() if line]
-    store = Store(default.database_url)
+    store = Store(db_url)
     try:
         wait_for(lambda: store.count_articles() == len(feed), 120, message="the feed stored")
         event_of = {a["id"]: c["event_id"] for c in store.event_clusters() for a in c["articles"]}
