@@ -190,6 +190,10 @@ class Settings(BaseSettings):
         return frozenset(self.stages.split(","))
 
     @property
+    def runs_every_stage(self) -> bool:
+        return self.stage_set == frozenset(STAGES)
+
+    @property
     def kafka_servers(self) -> str:
         return self.bootstrap_servers or f"{self.broker_host}:{self.broker_port}"
 

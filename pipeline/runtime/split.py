@@ -24,7 +24,7 @@ from pipeline.errors import ConfigurationError
 from pipeline.runtime.ports import check_port_free
 from pipeline.runtime.restart import wait_for_store
 from pipeline.runtime.spawn import spawn_worker, stop_worker
-from pipeline.settings import STAGES, Settings
+from pipeline.settings import Settings
 from pipeline.store.store import Store
 
 log = logging.getLogger("wirewatch")
@@ -35,7 +35,7 @@ SPLIT = ("dedup,embed", "events")  # the stages of each process
 def split_of(settings: Settings, cores: int | None = None) -> tuple[str, ...]:
     """The stages of each process `wirewatch run` starts with these settings; () when it
     runs them itself (split off, a worker of some stages only, or one core on auto)."""
-    if settings.split == "off" or settings.stage_set != frozenset(STAGES):
+    if settings.split == "off" or not settings.runs_every_stage:
         return ()
     if settings.split == "auto" and (cores or os.cpu_count() or 1) < 2:
         return ()
@@ -107,7 +107,9 @@ def _exit_code(returncode: int) -> int:
 
 
 def _wait_or_kill(worker: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    """A worker already told to stop: a second SIGTERM would not hurry it."""
+    """Wait for a worker already told to stop, then kill it. No second SIGTERM: faust
+    ignores one while its loop runs, but a worker past its loop's close dies of it (exit
+    143 instead of 0)."""
     try:
         worker.wait(timeout_s)
     except subprocess.TimeoutExpired:

@@ -18,7 +18,7 @@ from pipeline.runtime.app import Attach, create_app
 from pipeline.runtime.ports import check_port_free
 from pipeline.runtime.restart import restart_on_lost_topics, wait_for_store
 from pipeline.runtime.threads import limit_blas_threads
-from pipeline.settings import STAGES, Settings
+from pipeline.settings import Settings
 from pipeline.store.store import Store
 
 log = logging.getLogger("wirewatch")
@@ -29,7 +29,7 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
     limit_blas_threads()
     quiet_model_loading()
     # A worker of some stages only has others beside it: its lines say which it is.
-    tag = None if settings.stage_set == frozenset(STAGES) else {"stages": settings.stages}
+    tag = None if settings.runs_every_stage else {"stages": settings.stages}
     configure(settings.log_format, loglevel, tag)
     log.info("stages of this worker: %s", settings.stages.replace(",", ", "))
     store = Store(settings.database)  # a URL that can never work fails here, at once
