@@ -555,11 +555,13 @@ def render(result: BenchResult) -> list[str]:
     ]
     if r.scale:
         lines.append("matching cost against history (per article, in-process):")
-        lines.append("   stored   live articles   live events   dedup (LSH) us   events us")
+        lines.append(
+            "   stored   live articles   live events   held events   dedup (LSH) us   events us"
+        )
         for row in r.scale:
             lines.append(
                 f"  {row.stored:7d}   {row.live_articles:13d}   {row.live_events:11d}   "
-                f"{row.dedup_us:14.1f}   {row.events_us:9.1f}"
+                f"{row.held_events:11d}   {row.dedup_us:14.1f}   {row.events_us:9.1f}"
             )
     m = r.machine
     lines.append(

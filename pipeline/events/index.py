@@ -323,6 +323,12 @@ class EventIndex:
         """Open events."""
         return self.open_events
 
+    @property
+    def held(self) -> int:
+        """Events held: the open ones, and the closed ones that may still reopen (an
+        article is compared with all of them)."""
+        return len(self._events)
+
     def __contains__(self, event_id: str) -> bool:
         return event_id in self._events
 

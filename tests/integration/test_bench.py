@@ -47,6 +47,7 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     # The pipeline embedded what the dedup stage found unique, and no more.
     assert details["embedded"] == details["encode_texts"]
     assert [row["stored"] for row in details["scale"]] == [500, 1000]
+    assert all(row["held_events"] >= row["live_events"] > 0 for row in details["scale"])
 
 
 def test_bench_splits_the_stages_among_workers(tmp_path) -> None:  # type: ignore[no-untyped-def]

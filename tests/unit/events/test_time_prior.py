@@ -126,7 +126,9 @@ def test_an_unrelated_article_does_not_reopen_and_old_events_are_dropped() -> No
     _run(index, [_item("storm-0", 0, "", STORM[0], 0.0)])
     other = _item("tampa", 80, *TAMPA[0], jitter=0.0)
     index.evict_before(other.published_at - WINDOW)
+    assert (len(index), index.held) == (0, 1)  # closed, still held: it may reopen
     assert not index.assign(other).reopened
     # Past the window and the lookback, a closed event leaves the index for good.
     dropped = index.evict_before(T0 + timedelta(hours=80 + 96 + 24) - WINDOW)
     assert len(dropped) == 2
+    assert index.held == 0
