@@ -131,11 +131,11 @@ def events_alone(
 @dataclass(frozen=True)
 class ScaleRow:
     stored: int  # articles seen so far (the history)
-    live_articles: int  # of them, inside the live window: what the indexes hold
+    live_articles: int  # of them, inside the live window: what the dedup index holds
     live_events: int  # open
     held_events: int  # open, and closed within the reopening lookback: what is compared
     dedup_us: float  # per article: LSH lookup, scoring and insert
-    events_us: float  # per unique article: nearest live event and update
+    events_us: float  # per unique article: nearest held events, scores and update
 
 
 def matching_vs_history(
