@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -39,6 +40,7 @@ from tests.support.workers import unique_settings
 pytestmark = pytest.mark.slow
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+PAGE_ZONE = "America/New_York"  # the browser's: the page shows times in it
 LAST_YEAR = datetime(NOW.year - 1, 7, 3, 10, 0, tzinfo=UTC)
 MANY = 60  # sources of the big event
 CHIPS_SHOWN = 12
@@ -74,7 +76,9 @@ def updates(event_id: str, articles: list[Article], processed: datetime) -> list
 
 
 def seeded_updates() -> list[EventUpdate]:
-    today = NOW - timedelta(minutes=30)
+    # Half an hour ago, but never before midnight where the page is: still "today" there.
+    midnight = NOW.astimezone(ZoneInfo(PAGE_ZONE)).replace(hour=0, minute=0, second=0)
+    today = max(NOW - timedelta(minutes=30), midnight.astimezone(UTC))
     return [
         *updates(
             "ev-links",
@@ -159,7 +163,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_FLAGS)
             context = browser.new_context(
-                viewport={"width": 1400, "height": 900}, timezone_id="America/New_York"
+                viewport={"width": 1400, "height": 900}, timezone_id=PAGE_ZONE
             )
             page = context.new_page()
             violations: list[str] = []
