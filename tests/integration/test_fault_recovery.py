@@ -81,6 +81,19 @@ def finished(store: Store) -> bool:
     return stored(store) == COUNT and not store.pending_outbox()
 
 
+def wait_finished(store: Store, what: str, worker: WorkerProcess) -> None:
+    """Until every article is stored and published; a timeout says how far it got."""
+
+    def progress() -> str:
+        outbox = store.pending_outbox()
+        return (
+            f"{stored(store)} of {COUNT} articles stored; unpublished: "
+            f"{len(outbox.updates)} updates, {len(outbox.alerts)} alerts"
+        )
+
+    wait_for(lambda: finished(store), timeout=300, message=what, worker=worker, state=progress)
+
+
 def settings_for(kafka_servers: str, url: str) -> Settings:
     return unique_settings(kafka_servers, url, model="hashing")
 
@@ -93,7 +106,7 @@ def baseline(kafka_servers: str, make_pg_database: Callable[[], str]) -> Iterato
     worker = spawn_worker(settings, OUTPUT / "fault-baseline.log")
     try:
         produce(settings, LINES)
-        wait_for(lambda: finished(store), timeout=300, message="the baseline run", worker=worker)
+        wait_finished(store, "the baseline run", worker)
         yield outcome(store)
     finally:
         worker.stop()
@@ -187,12 +200,7 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
             workers[-1].kill()
             kills.append(stored(store))
             workers.append(spawn_worker(settings, OUTPUT / f"fault-kill-{number}.log"))
-        wait_for(
-            lambda: finished(store),
-            timeout=300,
-            message="the rest of the stream",
-            worker=workers[-1],
-        )
+        wait_finished(store, "the rest of the stream", workers[-1])
         assert kills[-1] < COUNT, "the second kill came after the end of the stream"
         check_against(
             baseline,
@@ -259,12 +267,7 @@ def test_database_outage_waits_and_loses_nothing(
         time.sleep(8)
         assert workers[-1].alive(), workers[-1].log()[-2000:]
         proxy.restore()
-        wait_for(
-            lambda: finished(store),
-            timeout=300,
-            message="the rest of the stream",
-            worker=workers[-1],
-        )
+        wait_finished(store, "the rest of the stream", workers[-1])
         check_against(
             baseline,
             store,
@@ -313,7 +316,7 @@ def test_broker_restart_recreates_topics_and_goes_on(
         assert worker.alive()  # the same process (pid), restarted in place
         before_resend = stored(store)
         produce(settings, LINES)
-        wait_for(lambda: finished(store), timeout=300, message="the resent feed", worker=worker)
+        wait_finished(store, "the resent feed", worker)
         check_against(
             baseline,
             store,
@@ -381,9 +384,7 @@ def test_second_worker_takes_over_a_killed_one(
         mark = len(survivor.log())
         victim.kill()
         at_kill = stored(store)
-        wait_for(
-            lambda: finished(store), timeout=300, message="the rest of the stream", worker=survivor
-        )
+        wait_finished(store, "the rest of the stream", survivor)
         after_kill = survivor.log()[mark:]
         # The survivor got the single-writer stages and rebuilt them from what the victim
         # had written.

@@ -91,7 +91,10 @@ def wait_for(
     interval: float = 0.25,
     message: str = "condition",
     worker: WorkerProcess | None = None,
+    state: Callable[[], str] | None = None,
 ) -> Any:
+    """Until `predicate` holds; on failure the message tells `state()` (where things stood)
+    and the worker's last log lines."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -103,7 +106,8 @@ def wait_for(
             )
         if time.monotonic() > deadline:
             log = worker.log()[-3000:] if worker else ""
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}\n{log}")
+            where = f" ({state()})" if state else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}{where}\n{log}")
         time.sleep(interval)
 
 
