@@ -96,6 +96,10 @@ class ClusterConfig:
     # bundled model is trained with it, since training weighs the pairs the grouping does.
     nearby_floor: float = 0.05
 
+    def __post_init__(self) -> None:
+        if self.min_cosine <= 0:  # free rows of the centroid matrix, zeros, must stay below it
+            raise ValueError(f"min_cosine must be above 0, not {self.min_cosine}")
+
     def is_close_call(self, best: float | None, runner_up: float | None, threshold: float) -> bool:
         """Best and runner-up, or best and the threshold, within `close_margin`."""
         if best is None:
@@ -249,27 +253,35 @@ def _binary_vector(terms: tuple[str, ...] | list[str]) -> TermVector:
 
 class _Rows:
     """The events' centroids, one row each, in one contiguous array: finding the nearest
-    events of an article is then one matrix product. Rows of dropped events are reused."""
+    events of an article is then one matrix product. Rows of dropped events are reused,
+    lowest first, so the rows in use stay below `end` and a product reads only those. A
+    free row holds zeros: its cosine to anything, 0, is below the cosine floor."""
 
     def __init__(self) -> None:
         self.centroids = np.zeros((0, 0), dtype=np.float32)
         self.live = np.zeros(0, dtype=bool)  # held (open or closed), not a free row
         self.event_ids: list[str | None] = []
-        self._free: list[int] = []
+        self.end = 0  # one past the highest row in use
+        self._free: list[int] = []  # a heap: the lowest free row is taken first
         self.changed: set[int] = set()  # rows set since the batch's cosines were measured
 
     def take(self, event_id: str, dim: int) -> int:
         if not self._free:
             self._grow(dim)
-        row = self._free.pop()
+        row = heapq.heappop(self._free)
         self.event_ids[row] = event_id
         self.live[row] = True
+        self.end = max(self.end, row + 1)
         return row
 
     def release(self, row: int) -> None:
         self.event_ids[row] = None
         self.live[row] = False
-        self._free.append(row)
+        self.centroids[row] = 0.0
+        self.changed.add(row)
+        heapq.heappush(self._free, row)
+        while self.end and not self.live[self.end - 1]:
+            self.end -= 1
 
     def set(self, event: _LiveEvent) -> None:
         self.centroids[event.row] = _unit(event.vector_sum)
@@ -284,7 +296,7 @@ class _Rows:
         self.centroids = centroids
         self.live = np.concatenate([self.live, np.zeros(size - old, dtype=bool)])
         self.event_ids.extend([None] * (size - old))
-        self._free.extend(range(size - 1, old - 1, -1))  # lowest rows first
+        self._free = list(range(old, size))  # ascending: already a heap
 
 
 def event_id_for(article_id: str) -> str:
@@ -395,12 +407,12 @@ class EventIndex:
         Rows that change later in the batch are measured again when an article is matched."""
         rows = self._rows
         rows.changed.clear()
-        if not embeddings or not len(rows.live):
+        if not embeddings or not rows.end:
             self._prepared = {}
             return
         self._prepared = {article_id: n for n, article_id in enumerate(embeddings)}
         # One row per article: each article then reads its cosines contiguously.
-        self._prepared_cosines = np.stack(list(embeddings.values())) @ rows.centroids.T
+        self._prepared_cosines = np.stack(list(embeddings.values())) @ rows.centroids[: rows.end].T
 
     def candidates(self, item: ClusterItem) -> list[Candidate]:
         """The events an article is compared with, and its features for each (training)."""
@@ -426,7 +438,7 @@ class EventIndex:
         events are held)."""
         rows = self._rows
         picked = [self._events[e].row for e in event_ids]
-        cosines = rows.centroids[picked] @ rows.centroids.T
+        cosines = rows.centroids[picked] @ rows.centroids[: rows.end].T
         nearest = {}
         for event_id, row, column in zip(event_ids, picked, cosines, strict=True):
             column[row] = -math.inf
@@ -585,33 +597,34 @@ class EventIndex:
 
     def _nearest_rows(self, cosines: np.ndarray, count: int) -> list[int]:
         """The rows of the `count` held events with the highest cosines at or above the
-        cosine floor, highest first (`cosines` is modified: the others set to -inf)."""
-        cosines[~self._rows.live] = -math.inf
-        cosines[cosines < self.config.min_cosine] = -math.inf
+        cosine floor, highest first (free rows, zeros, are below it)."""
         count = min(count, len(cosines))
         if count <= 0:
             return []
-        top = np.argpartition(-cosines, count - 1)[:count]
+        top = np.argpartition(cosines, len(cosines) - count)[-count:]
+        floor, live = self.config.min_cosine, self._rows.live
         return [
-            int(n) for n in top[np.argsort(-cosines[top], kind="stable")] if cosines[n] > -math.inf
+            int(n)
+            for n in top[np.argsort(-cosines[top], kind="stable")]
+            if cosines[n] >= floor and live[n]
         ]
 
     def _cosines(self, item: ClusterItem) -> np.ndarray:
-        """The article's cosine to every row: from `prepare` where the row has not changed
-        since, measured now where it has (or is newer)."""
+        """The article's cosine to every row in use: from `prepare` where the row has not
+        changed since, measured now where it has (or is newer)."""
         rows = self._rows
         prepared_row = self._prepared.get(item.article_id)
         if prepared_row is None:
-            return rows.centroids @ item.embedding
-        prepared = self._prepared_cosines[prepared_row]
-        cosines = np.empty(len(rows.live), dtype=np.float32)
-        measured = len(prepared)
-        cosines[:measured] = prepared
+            return rows.centroids[: rows.end] @ item.embedding
+        cosines = self._prepared_cosines[prepared_row]  # this article's: updated in place
+        measured = len(cosines)
         stale = [row for row in rows.changed if row < measured]
         if stale:
             cosines[stale] = rows.centroids[stale] @ item.embedding
-        if len(cosines) > measured:
-            cosines[measured:] = rows.centroids[measured:] @ item.embedding
+        if rows.end > measured:
+            cosines = np.concatenate(
+                [cosines, rows.centroids[measured : rows.end] @ item.embedding]
+            )
         return cosines
 
     def _norms_of(self, event: _LiveEvent, words: IdfWeights, mentions: IdfWeights) -> _Norms:

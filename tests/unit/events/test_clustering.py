@@ -114,34 +114,41 @@ def test_restore_rebuilds_word_statistics_and_times() -> None:
     assert live._df.documents == len(QUAKES) + len(probes) - 2  # q1 and q2 are gone
 
 
-def test_a_long_stream_reuses_rows_and_scores_like_brute_force() -> None:
+@pytest.mark.parametrize("batch", [1, 8])
+def test_a_long_stream_reuses_rows_and_scores_like_brute_force(batch: int) -> None:
     """Events come and go (the index grows, evicts, reuses rows); each decision must be
-    the one a brute-force scan of the live events gives."""
+    the one a brute-force scan of the live events gives. In batches, the cosines are
+    measured first (`prepare`, as the event stage does) and events leave in the middle
+    of a batch: what was measured for their rows must not count."""
     rng = np.random.default_rng(7)
     index = EventIndex(EMBEDDING_ONLY)
     live: dict[str, list[np.ndarray]] = {}  # event -> member vectors
     gone: list[np.ndarray] = []  # first vectors of evicted events
-    for n in range(600):
-        hours = n * 0.1
-        for event_id in index.evict_before(T0 + timedelta(hours=hours - 5)):
-            gone.append(live.pop(event_id)[0])
-        vector = rng.normal(size=8).astype(np.float32)
-        if gone and n % 5 == 0:  # a variant of an evicted event: must not find it
-            vector = gone[-1] + 0.1 * vector
-        elif live and n % 3:  # often, a slight variant of a live event's first article
-            vector = live[sorted(live)[n % len(live)]][0] + 0.1 * vector
-        item = _item(f"a{n}", list(vector), hours)
-        expected = max(
-            ((float(_unit(sum(m)) @ item.embedding), e) for e, m in live.items()),
-            default=(-1.0, None),
-        )
-        placed = index.assign(item)
-        if expected[0] >= EMBEDDING_ONLY.join_threshold:
-            assert placed.event_id == expected[1] and not placed.created
-        else:
-            assert placed.created
-        live.setdefault(placed.event_id, []).append(item.embedding)
-        assert len(index) == len(live)
+    for start in range(0, 600, batch):
+        items = []
+        for n in range(start, start + batch):
+            vector = rng.normal(size=8).astype(np.float32)
+            if gone and n % 5 == 0:  # a variant of an evicted event: must not find it
+                vector = gone[-1] + 0.1 * vector
+            elif live and n % 3:  # often, a slight variant of a live event's first article
+                vector = live[sorted(live)[n % len(live)]][0] + 0.1 * vector
+            items.append(_item(f"a{n}", list(vector), n * 0.1))
+        if batch > 1:
+            index.prepare({item.article_id: item.embedding for item in items})
+        for item in items:
+            for event_id in index.evict_before(item.published_at - timedelta(hours=5)):
+                gone.append(live.pop(event_id)[0])
+            expected = max(
+                ((float(_unit(sum(m)) @ item.embedding), e) for e, m in live.items()),
+                default=(-1.0, None),
+            )
+            placed = index.assign(item)
+            if expected[0] >= EMBEDDING_ONLY.join_threshold:
+                assert placed.event_id == expected[1] and not placed.created
+            else:
+                assert placed.created
+            live.setdefault(placed.event_id, []).append(item.embedding)
+            assert len(index) == len(live)
     assert len(index) < 200  # evictions kept the index to the window
 
 
