@@ -58,6 +58,11 @@ def create_app(
     # A dead letter carries up to DeadLetter.MAX_ORIGINAL bytes of the original, base64.
     largest_record = 2 * max(settings.max_message_bytes, DeadLetter.MAX_ORIGINAL) + 100_000
     _shorter_fetch_wait(settings.fetch_max_wait_ms)
+    # faust makes a data directory at start (for tables, which wirewatch has none of): by
+    # default `<app id>-data` in the working directory. Under the state directory instead;
+    # faust makes only its last level.
+    datadir = settings.state_path / "faust" / settings.app_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka_servers.split(",")],
@@ -76,6 +81,7 @@ def create_app(
         web_port=settings.web_port,
         web_bind=settings.web_host,
         web_in_thread=False,
+        datadir=datadir,
     )
     specs = topic_specs(settings)
     topics = Topics(**{s.role: app.topic(s.name, partitions=s.partitions) for s in specs})

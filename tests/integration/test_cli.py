@@ -19,7 +19,7 @@ from pipeline.settings import Settings
 from pipeline.stages import InProcessPipeline
 from pipeline.store.store import Store
 from tests.support.paths import ROOT
-from tests.support.workers import WorkerProcess, wait_for
+from tests.support.workers import WorkerProcess, unique_settings, wait_for
 
 CLI = [sys.executable, "-m", "pipeline.cli"]
 
@@ -99,6 +99,25 @@ def test_run_stops_cleanly_with_its_embedded_broker(
     stopped_in = time.monotonic() - started
     assert not port_open("127.0.0.1", port), "the embedded broker outlived the worker"
     print(f"stopped in {stopped_in:.1f}s")
+
+
+@pytest.mark.broker
+def test_the_worker_leaves_nothing_in_the_working_directory(
+    kafka_servers: str,
+    sqlite_url: str,
+    tmp_path: Path,
+    start_worker: Callable[..., WorkerProcess],
+) -> None:
+    """faust's data directory goes under the state directory, not `<app id>-data` in
+    whatever directory the worker was started from."""
+    settings = unique_settings(kafka_servers, sqlite_url, model="hashing", state_dir=tmp_path)
+    worker = start_worker(settings)
+    wait_for(
+        lambda: "[^Worker]: Ready" in worker.log(), timeout=90, message="the worker", worker=worker
+    )
+    assert worker.stop() == 0
+    assert not Path(f"{settings.app_id}-data").exists()
+    assert (tmp_path / "faust" / settings.app_id).is_dir()
 
 
 @pytest.mark.broker
