@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.feeds import bundled_feed
-from pipeline.kafka.broker import free_port, port_open
+from pipeline.kafka.broker import port_open
 from pipeline.kafka.detached import process_alive
 from pipeline.store.store import Store
-from tests.support.cli import Default
+from tests.support.cli import Default, free_port_pair
 from tests.support.workers import wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -95,7 +95,7 @@ def test_a_worker_that_ends_stops_the_other(default: Default) -> None:
 
 
 def test_a_web_port_the_second_worker_cannot_have_is_one_clear_error(default: Default) -> None:
-    port = free_port()
+    port = free_port_pair()
     with socket.create_server(("127.0.0.1", port + 1)):
         taken = default.command("run", "--web-port", str(port), timeout=60)
     last = default.command("run", "--web-port", "65535", timeout=60)

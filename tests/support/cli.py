@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -18,6 +19,22 @@ from tests.support.paths import OUTPUT, ROOT
 from tests.support.workers import wait_for
 
 CLI = [sys.executable, "-m", "pipeline.cli"]
+
+
+def free_port_pair(host: str = "127.0.0.1") -> int:
+    """A free port whose next one is free too: a split `wirewatch run` gives its second
+    worker the next web port. Not just `free_port()`: Linux hands out odd ports to bind(0)
+    and even ones to outgoing connections, so the port after a free one is often taken."""
+    for _ in range(100):
+        with socket.socket() as first, socket.socket() as second:
+            first.bind((host, 0))
+            port = int(first.getsockname()[1])
+            try:
+                second.bind((host, port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no two consecutive free ports")
 
 
 @dataclass
@@ -63,16 +80,26 @@ class Default:
 
     def run_with(self, what: str, *args: str) -> subprocess.Popen[bytes]:
         """`wirewatch run ARGS` in the background, its output in test-output/WHAT.log."""
-        with open(self.log_path(what), "wb") as log:
+        log_path = self.log_path(what)
+        with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [*CLI, "run", "--web-port", str(free_port()), *args],
+                [*CLI, "run", "--web-port", str(free_port_pair()), *args],
                 env=self.env(),
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
         self.processes.append(process)
-        wait_for(lambda: port_open("127.0.0.1", self.broker_port), 60, message="the broker")
+
+        def broker_answers() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"`wirewatch run` exited ({process.returncode}) before its broker answered:\n"
+                    + log_path.read_text(errors="replace")[-3000:]
+                )
+            return port_open("127.0.0.1", self.broker_port)
+
+        wait_for(broker_answers, 60, message="the broker")
         return process
 
     def command(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
