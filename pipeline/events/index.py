@@ -602,11 +602,9 @@ class EventIndex:
         if count <= 0:
             return []
         top = np.argpartition(cosines, len(cosines) - count)[-count:]
-        floor, live = self.config.min_cosine, self._rows.live
+        floor = self.config.min_cosine
         return [
-            int(n)
-            for n in top[np.argsort(-cosines[top], kind="stable")]
-            if cosines[n] >= floor and live[n]
+            int(n) for n in top[np.argsort(-cosines[top], kind="stable")] if cosines[n] >= floor
         ]
 
     def _cosines(self, item: ClusterItem) -> np.ndarray:
