@@ -12,6 +12,7 @@ from typing import Any
 import faust
 from faust.types import TP
 
+from pipeline.kafka.stall import StallWatch
 from pipeline.kafka.topics import topic_specs
 from pipeline.kafka.watch import TopicWatch
 from pipeline.runtime.metrics import exposition, observe_lag
@@ -51,10 +52,12 @@ def create_app(
     *,
     agents: Sequence[Attach] = (),
     topic_watch: TopicWatch | None = None,
+    stall_watch: StallWatch | None = None,
 ) -> tuple[faust.App, Services]:
     """The app, its topics and services, with the given agents attached. A `topic_watch`
-    is run every `topic_watch_s` seconds (`wirewatch run` gives one that restarts the
-    worker when the broker lost its topics)."""
+    is run every `topic_watch_s` seconds, a `stall_watch` every few (`wirewatch run` gives
+    ones that restart the worker when the broker lost its topics, or when its consumer
+    stopped reading)."""
     # A dead letter carries up to DeadLetter.MAX_ORIGINAL bytes of the original, base64.
     largest_record = 2 * max(settings.max_message_bytes, DeadLetter.MAX_ORIGINAL) + 100_000
     _shorter_fetch_wait(settings.fetch_max_wait_ms)
@@ -123,6 +126,13 @@ def create_app(
             lost = await asyncio.to_thread(topic_watch.lost)
             if lost:
                 topic_watch.on_lost(lost)
+
+    if stall_watch is not None and settings.stall_s > 0:
+        names = {spec.name for spec in specs}
+
+        @app.timer(stall_watch.interval_s)
+        async def _watch_stalls() -> None:
+            await stall_watch.check(app.consumer, app.rebalancing, names)
 
     for attach in agents:
         attach(app, topics, services)

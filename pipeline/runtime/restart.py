@@ -1,5 +1,6 @@
 """Recovery steps of `wirewatch run` that outlive a single attempt: waiting for the store
-at start, and restarting the worker in place when the broker lost its topics."""
+at start, and restarting the worker in place when the broker lost its topics or the
+consumer stopped reading."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pipeline.backoff import backoff
 from pipeline.errors import ConfigurationError, StoreUnavailable
+from pipeline.kafka.stall import Stall, describe
 from pipeline.store.availability import looks_misconfigured
 from pipeline.store.store import Store
 from pipeline.store.url import unusable
@@ -53,6 +55,13 @@ def restart_on_lost_topics(lost: list[str]) -> None:
         "the broker lost the topics %s (a memory-only broker restarted, or they were deleted)",
         ", ".join(lost),
     )
+    restart_process("restarting the worker")
+
+
+def restart_on_stall(stalls: list[Stall]) -> None:
+    """What the stall watch does when this worker's consumer stopped reading: restart in
+    place, which rejoins the group and reads again from the committed offsets."""
+    log.error("the consumer stopped reading: %s", describe(stalls))
     restart_process("restarting the worker")
 
 

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 import faust
 
 from pipeline.kafka.detached import DetachedBroker
+from pipeline.kafka.stall import StallWatch
 from pipeline.kafka.topics import ensure_topics
 from pipeline.kafka.watch import TopicWatch
 from pipeline.logs import configure, logging_config
 from pipeline.runtime.app import Attach, create_app
 from pipeline.runtime.ports import check_port_free
-from pipeline.runtime.restart import restart_on_lost_topics, wait_for_store
+from pipeline.runtime.restart import restart_on_lost_topics, restart_on_stall, wait_for_store
 from pipeline.runtime.threads import limit_blas_threads
 from pipeline.settings import Settings
 from pipeline.store.store import Store
@@ -34,7 +35,7 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
     log.info("stages of this worker: %s", settings.stages.replace(",", ", "))
     store = Store(settings.database)  # a URL that can never work fails here, at once
     check_port_free(settings.web_host, settings.web_port, "web port", "--web-port")
-    broker = watch = None
+    broker = watch = stalls = None
     if settings.embedded_broker:
         broker = DetachedBroker(settings).acquire()
         settings = settings.model_copy(update={"bootstrap_servers": broker.servers})
@@ -46,7 +47,8 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
             on_lost=restart_on_lost_topics,
             broker_alive=broker.alive if broker is not None else None,
         )
-        app, _ = create_app(settings, store, agents=agents, topic_watch=watch)
+        stalls = StallWatch(settings, on_stall=restart_on_stall)
+        app, _ = create_app(settings, store, agents=agents, topic_watch=watch, stall_watch=stalls)
         worker = faust.Worker(
             app,
             loglevel=loglevel,
@@ -59,8 +61,9 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
         worker.spinner = None
         worker.execute_from_commandline()
     finally:  # not reached when the process is killed: the broker then stays, as it must
-        if watch is not None:
-            watch.close()  # its client would complain of a broker stopped under it
+        for client in (watch, stalls):
+            if client is not None:
+                client.close()  # its client would complain of a broker stopped under it
         if broker is not None:
             broker.release()
 

@@ -50,6 +50,7 @@ class Run:
     updates: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     dead: list[dict[str, Any]]
+    log: str
 
 
 def _counts(store: Store) -> dict[str, int]:
@@ -65,7 +66,9 @@ def run(
     else:
         make_pg: Callable[[], str] = request.getfixturevalue("make_pg_database")
         url = make_pg()
-    settings = unique_settings(kafka_servers, url)
+    # A short stall time: a worker that loads its model, works and idles must never be
+    # taken for one that stopped reading (test_a_working_worker_is_never_taken_for_stalled).
+    settings = unique_settings(kafka_servers, url, stall_s=3.0)
     store = Store(url)
     worker = spawn_worker(settings, OUTPUT / f"pipeline-{request.param}.log")
     try:
@@ -107,6 +110,7 @@ def run(
             updates=consume_all(kafka_servers, settings.topic_updates),
             alerts=consume_all(kafka_servers, settings.topic_alerts),
             dead=consume_all(kafka_servers, settings.topic_dlq),
+            log=worker.log(),
         )
     finally:
         worker.stop()
@@ -196,3 +200,9 @@ def test_event_updates_and_alerts_describe_the_changes(run: Run) -> None:
     # One alert per source that joined after the first, per event.
     joined = sum(c["source_count"] - 1 for c in run.clusters)
     assert len([a for a in run.alerts if a["kind"] == "source_joined"]) == joined
+
+
+def test_a_working_worker_is_never_taken_for_stalled(run: Run) -> None:
+    assert "stopped reading" not in run.log
+    assert "stages of this worker" in run.log  # the log is this worker's, and complete
+    assert run.log.count("stages of this worker") == 1  # started once: no restart
