@@ -26,9 +26,11 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
     # before the agent was called after what it does: a running deployment keeps them.
     @app.agent(topics.deduped, name="cluster")
     async def embed(stream: faust.StreamT) -> None:
+        # The model lanes load at once, but not before the stream is read: the first batch
+        # waits for them, held, so a slow load is not taken for a consumer that stopped
+        # reading (pipeline/kafka/stall.py).
+        lanes = asyncio.ensure_future(services.get_lanes())
         free: asyncio.Queue[Encoder] = asyncio.Queue()
-        for encoder in await services.get_lanes():
-            free.put_nowait(encoder)
 
         async def embed_and_send(
             encoder: Encoder, events: list[EventT], previous: asyncio.Future[None] | None
@@ -61,6 +63,9 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
         ):
             if previous is not None and previous.done():
                 previous.result()  # a failed batch stops the agent, nothing is acked past it
+            if previous is None:  # the first batch
+                for lane in await lanes:
+                    free.put_nowait(lane)
             encoder = await free.get()  # at most one batch in flight per lane
             previous = asyncio.ensure_future(embed_and_send(encoder, list(events), previous))
         if previous is not None:

@@ -5,6 +5,7 @@ corrections topic, to the same event stage, one at a time between batches."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -69,10 +70,20 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
     # before the agent was called after what it does: a running deployment keeps them.
     @app.agent(topics.embedded, name="sink")
     async def events(stream: faust.StreamT) -> None:
+        # The event index is rebuilt and what an earlier run left in the outbox published
+        # at once, but beside the stream, not before it: a batch that comes meanwhile waits
+        # for the lock, held, so a long rebuild or a store away at start is not taken for
+        # a consumer that stopped reading (pipeline/kafka/stall.py).
+        starting = asyncio.ensure_future(start_up())
+        try:
+            await run_batches(stream, topics.dlq, process, settings, reset)
+        finally:
+            starting.cancel()
+
+    async def start_up() -> None:
         async with services.events_lock:  # the corrections agent may be building it too
             await patiently("rebuilding the event index", services.event_stage)
             await patiently("publishing the outbox", publish_outbox)
-        await run_batches(stream, topics.dlq, process, settings, reset)
 
     @app.agent(topics.corrections, name="corrections")
     async def corrections(stream: faust.StreamT) -> None:

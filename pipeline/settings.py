@@ -53,9 +53,9 @@ class Settings(BaseSettings):
     # Recovery from a broker that lost its topics (the embedded broker is memory-only):
     # seconds between two looks at the topics; 0 turns the watch off.
     topic_watch_s: float = Field(2.0, ge=0)
-    # A consumer that stopped reading (records wait after its committed offset, unmoved
-    # this long, and it holds no message): the worker restarts (pipeline/kafka/stall.py);
-    # 0 turns the watch off.
+    # A consumer that stopped reading (records wait after a partition's committed offset,
+    # none handed to its stream, unmoved this long, and it holds no message): the worker
+    # restarts (pipeline/kafka/stall.py); 0 turns the watch off.
     stall_s: float = Field(120.0, ge=0)
     # Where `wirewatch run` records the embedded broker it started, so that the next run
     # finds it again (pipeline/kafka/detached.py); unset: $XDG_RUNTIME_DIR/wirewatch, or

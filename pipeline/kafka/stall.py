@@ -4,14 +4,18 @@ faust-streaming can leave a partition unfetched after a rebalance: no error, no 
 request, the records wait on the broker while the worker idles (faust-streaming/faust#629;
 faust itself only logs "Aiokafka has not sent fetch request ..."). The board then goes
 stale at 3 a.m. with nothing in the log an editor would see. The watch looks, every few
-seconds, at each partition this worker holds: records after its committed offset, that
-offset unchanged for `stall_s`, and the consumer holding no message at all (at this look
-and the one before), is a consumer that has stopped reading. The worker then restarts in
-place (`pipeline.runtime.restart`), which rejoins the group and loses nothing.
+seconds, at each partition this worker holds: records after its committed offset, none of
+them handed to the worker's streams, that offset unchanged for `stall_s`, and the consumer
+holding no message at all (at this look and the one before), is a consumer that has
+stopped reading. The worker then restarts in place (`pipeline.runtime.restart`), which
+rejoins the group and loses nothing.
 
-Holding no message matters: an agent blocked on its store or its webhook holds its batch,
-and faust then stops fetching every partition of that consumer (its buffers are full);
-that is back-pressure, which a restart would not cure.
+What is not a stall: back-pressure (an agent blocked on its store or its webhook holds its
+batch, and faust stops fetching once its buffers are full), and records handed to a stream
+whose agent has not taken them yet (faust counts a message as held only once the agent
+takes it; its read offset has moved past the committed one). A restart would cure
+neither. The agents' long work at start (rebuilding an index from the store, loading a
+model) runs beside their stream, and their first batch waits for it, held.
 
 The end offsets come from the broker (ListOffsets): a consumer that stopped fetching also
 stops learning them. The embedded Tansu answers with one past the first record of a
@@ -26,7 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -44,6 +48,9 @@ class Look:
     """One look at a consumer: where each partition it holds stands."""
 
     committed: Mapping[Partition, int | None]  # next offset to read; None: none committed
+    # faust's read offset: the last record handed to a stream, or right after a seek the
+    # offset sought (the committed one); past the committed offset, something was handed.
+    read: Mapping[Partition, int | None]
     first: Mapping[Partition, int]  # the broker's first offset of each (where None starts)
     end: Mapping[Partition, int]  # the broker's end offset of each (one past the last record)
     in_hand: int  # messages the consumer has handed to its agents and not yet acknowledged
@@ -79,7 +86,9 @@ class StallDetector:
         for partition, committed in look.committed.items():
             offset = committed if committed is not None else look.first.get(partition, 0)
             waiting = look.end.get(partition, offset) - offset
-            if waiting <= 0:  # caught up (or the broker did not say): nothing to read
+            read = look.read.get(partition)
+            # Caught up (or the broker did not say), or handed to a stream: being read.
+            if waiting <= 0 or (read is not None and read > offset):
                 self._since.pop(partition, None)
                 continue
             seen = self._since.get(partition)
@@ -142,17 +151,20 @@ def _plain(offsets: Mapping[TopicPartition, int]) -> dict[Partition, int]:
     return {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
 
 
-def faust_positions(consumer: Any, topics: Collection[str]) -> tuple[dict[Partition, Any], int]:
-    """What a faust consumer holds of these topics and its committed offsets, and how many
-    messages it has handed out unacknowledged. faust keeps both in attributes of its
-    `Consumer` (faust-streaming 0.11 to 0.15), read on the event loop's thread."""
-    committed = consumer._committed_offset  # a defaultdict: .get adds nothing
-    held = {
-        (tp.topic, tp.partition): committed.get(tp)
-        for tp in consumer.assignment()
-        if tp.topic in topics
-    }
-    return held, len(consumer._unacked_messages)
+def faust_look(consumer: Any, topics: Collection[str]) -> Look:
+    """What a faust consumer holds of these topics: committed and read offsets, and the
+    messages handed out unacknowledged (the broker's offsets left empty). faust-streaming
+    (0.11 to 0.15) keeps them in attributes of its `Consumer`, as its own livelock check
+    reads them; read on the event loop's thread."""
+    committed, read = consumer._committed_offset, consumer._read_offset  # .get adds nothing
+    held = [(tp, (tp.topic, tp.partition)) for tp in consumer.assignment() if tp.topic in topics]
+    return Look(
+        {p: committed.get(tp) for tp, p in held},
+        {p: read.get(tp) for tp, p in held},
+        {},
+        {},
+        len(consumer._unacked_messages),
+    )
 
 
 class StallWatch:
@@ -171,9 +183,10 @@ class StallWatch:
         if rebalancing:
             self.detector.reset()
             return
-        committed, in_hand = faust_positions(consumer, topics)
-        first, end = await asyncio.to_thread(self.offsets.of, list(committed))
-        stalls = self.detector.observe(time.monotonic(), Look(committed, first, end, in_hand))
+        look = faust_look(consumer, topics)
+        first, end = await asyncio.to_thread(self.offsets.of, list(look.committed))
+        look = replace(look, first=first, end=end)
+        stalls = self.detector.observe(time.monotonic(), look)
         if stalls:
             self.on_stall(stalls)
 

@@ -9,8 +9,13 @@ P = ("articles", 0)
 Q = ("ww.embedded", 0)
 
 
-def look(committed: int | None, end: int, in_hand: int = 0, first: int = 0) -> Look:
-    return Look({P: committed}, {P: first}, {P: end}, in_hand)
+def look(
+    committed: int | None, end: int, in_hand: int = 0, first: int = 0, read: int | None = None
+) -> Look:
+    """One partition, P; by default read up to what is committed (right after a seek)."""
+    return Look(
+        {P: committed}, {P: committed if read is None else read}, {P: first}, {P: end}, in_hand
+    )
 
 
 def watch(detector: StallDetector, looks: list[tuple[float, Look]]) -> list[list[str]]:
@@ -42,6 +47,22 @@ def test_messages_in_hand_are_back_pressure_not_a_stall() -> None:
     assert watch(detector, looks) == [[]] * 3
 
 
+def test_records_handed_to_a_busy_agent_are_not_a_stall() -> None:
+    # An agent that has not taken them yet: faust counts a message as held only once it
+    # is taken, but its read offset has moved past the committed one.
+    detector = StallDetector(30)
+    looks = [(t, look(5, 9, read=8)) for t in (0, 40, 80, 120)]
+    assert watch(detector, looks) == [[]] * 4
+
+
+def test_records_fetched_and_never_handed_to_a_stream_are_a_stall() -> None:
+    detector = StallDetector(30)
+    caught_up_then_stuck = [(t, look(6, 8, read=5)) for t in (0, 20, 40)]
+    assert watch(detector, caught_up_then_stuck)[-1] == [
+        "articles[0] at offset 6, 2 records waiting, not read for 40s"
+    ]
+
+
 def test_the_consumer_must_have_held_nothing_at_two_looks_in_a_row() -> None:
     # The look right after back-pressure ends: faust may not have fetched yet.
     detector = StallDetector(30)
@@ -60,13 +81,13 @@ def test_nothing_committed_yet_counts_from_the_first_offset_on_the_broker() -> N
 
 def test_a_broker_that_did_not_answer_gives_no_verdict() -> None:
     detector = StallDetector(30)
-    assert watch(detector, [(t, Look({P: 5}, {}, {}, 0)) for t in (0, 40, 80)]) == [[]] * 3
+    assert watch(detector, [(t, Look({P: 5}, {P: 5}, {}, {}, 0)) for t in (0, 40, 80)]) == [[]] * 3
 
 
 def test_a_partition_given_up_or_a_rebalance_forgets_it() -> None:
     detector = StallDetector(30)
-    both = Look({P: 5, Q: 1}, {P: 0, Q: 0}, {P: 9, Q: 4}, 0)
-    only_q = Look({Q: 1}, {Q: 0}, {Q: 4}, 0)
+    both = Look({P: 5, Q: 1}, {P: 5, Q: 1}, {P: 0, Q: 0}, {P: 9, Q: 4}, 0)
+    only_q = Look({Q: 1}, {Q: 1}, {Q: 0}, {Q: 4}, 0)
     detector.observe(0, both)
     detector.observe(20, only_q)  # P went to another worker
     detector.observe(25, both)  # and came back: its clock starts again
