@@ -119,7 +119,9 @@ class BrokerOffsets:
         self.settings = settings
         self._client: KafkaConsumer | None = None
 
-    def of(self, partitions: Collection[Partition]) -> tuple[dict[Partition, int], ...]:
+    def of(
+        self, partitions: Collection[Partition]
+    ) -> tuple[dict[Partition, int], dict[Partition, int]]:
         """(first, end) by partition; empty maps when the broker does not answer."""
         if not partitions:
             return {}, {}
