@@ -70,12 +70,19 @@ class StallDetector:
 
     stall_s: float
     _since: dict[Partition, tuple[int, float]] = field(default_factory=dict)
+    _seen: dict[Partition, float | None] = field(default_factory=dict)  # at the last look
     _was_idle: bool = False
 
     def reset(self) -> None:
         """Forget what was seen (a rebalance moves partitions and offsets)."""
         self._since.clear()
+        self._seen.clear()
         self._was_idle = False
+
+    def unread_for(self, now: float) -> dict[Partition, float]:
+        """Seconds each partition seen at the last look has had records waiting, none
+        handed to its stream and its offset unmoved (0 for one being read)."""
+        return {p: (now - since if since is not None else 0.0) for p, since in self._seen.items()}
 
     def observe(self, now: float, look: Look) -> list[Stall]:
         idle = look.in_hand == 0
@@ -99,6 +106,7 @@ class StallDetector:
             if for_s >= self.stall_s and idle and self._was_idle:
                 stalls.append(Stall(partition, offset, waiting, for_s))
         self._was_idle = idle
+        self._seen = {p: self._since[p][1] if p in self._since else None for p in look.committed}
         return stalls
 
 
@@ -177,6 +185,7 @@ class StallWatch:
         self.detector = StallDetector(settings.stall_s)
         self.offsets = BrokerOffsets(settings)
         self.on_stall = on_stall
+        self.unread: dict[Partition, float] = {}  # `StallDetector.unread_for`, last look
         # Often enough that a stall is acted on soon after stall_s; rarely enough that the
         # broker is not asked much (two small requests a look).
         self.interval_s = min(10.0, max(1.0, settings.stall_s / 12))
@@ -184,11 +193,14 @@ class StallWatch:
     async def check(self, consumer: Any, rebalancing: bool, topics: Collection[str]) -> None:
         if rebalancing:
             self.detector.reset()
+            self.unread = {}
             return
         look = faust_look(consumer, topics)
         first, end = await asyncio.to_thread(self.offsets.of, list(look.committed))
         look = replace(look, first=first, end=end)
-        stalls = self.detector.observe(time.monotonic(), look)
+        now = time.monotonic()
+        stalls = self.detector.observe(now, look)
+        self.unread = self.detector.unread_for(now)
         if stalls:
             self.on_stall(stalls)
 

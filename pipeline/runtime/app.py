@@ -15,7 +15,7 @@ from faust.types import TP
 from pipeline.kafka.stall import StallWatch
 from pipeline.kafka.topics import topic_specs
 from pipeline.kafka.watch import TopicWatch
-from pipeline.runtime.metrics import exposition, observe_lag
+from pipeline.runtime.metrics import exposition, observe_lag, observe_unread
 from pipeline.runtime.services import Services, Topics
 from pipeline.settings import Settings
 from pipeline.store import Store
@@ -133,6 +133,7 @@ def create_app(
         @app.timer(stall_watch.interval_s)
         async def _watch_stalls() -> None:
             await stall_watch.check(app.consumer, app.rebalancing, names)
+            observe_unread(stall_watch.unread)
 
     for attach in agents:
         attach(app, topics, services)

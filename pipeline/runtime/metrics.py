@@ -98,6 +98,12 @@ END_TO_END_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
     registry=REGISTRY,
 )
+PARTITION_UNREAD = Gauge(
+    "wirewatch_partition_unread_seconds",
+    "Seconds a held partition has had records waiting, none handed to its stream",
+    ["topic", "partition"],
+    registry=REGISTRY,
+)
 CONSUMER_LAG = Gauge(
     "wirewatch_consumer_lag",
     "Messages between the committed offset and the end of the partition",
@@ -160,6 +166,16 @@ def observe_correction(action: str, plan: EventPlan) -> None:
         CORRECTIONS.labels(action, row.outcome).inc()
     if plan.rejected:
         DEAD_LETTERS.labels("correction_rejected").inc()
+
+
+def observe_unread(unread: Mapping[tuple[str, int], float]) -> None:
+    """From the stall watch: seconds each held partition has had records waiting, none
+    handed to its stream (0 while it is read). A consumer that stopped fetching also
+    stops learning the end of its partitions, so `wirewatch_consumer_lag` can read 0
+    then; this one asks the broker."""
+    PARTITION_UNREAD.clear()
+    for (topic, partition), seconds in unread.items():
+        PARTITION_UNREAD.labels(topic, str(partition)).set(seconds)
 
 
 def observe_lag(

@@ -139,6 +139,7 @@ def run(
         webhook_min_interval_s=MIN_INTERVAL_S,
         webhook_retry_base_s=0.3,
         webhook_timeout_s=5.0,
+        stall_s=6.0,  # the stall watch looks every second: its gauge is in every scrape
     )
     store = Store(url)
     worker_log = OUTPUT / "newsroom-worker.log"
@@ -389,6 +390,9 @@ def test_metrics_count_what_was_ingested(run: Run) -> None:
     assert m['wirewatch_webhook_posts_total{outcome="delivered"}'] == len(run.receiver.accepted())
     lags = {k for k in m if k.startswith("wirewatch_consumer_lag{")}
     assert any(f'topic="{run.settings.topic_articles}"' in k for k in lags)
+    unread = {k: v for k, v in m.items() if k.startswith("wirewatch_partition_unread_seconds{")}
+    assert any(f'topic="{run.settings.topic_articles}"' in k for k in unread)
+    assert set(unread.values()) == {0.0}  # every partition read: nothing stalled
 
 
 def test_worker_logs_are_logfmt(run: Run) -> None:

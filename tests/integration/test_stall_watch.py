@@ -112,6 +112,9 @@ async def scenario(servers: str, datadir: Path) -> None:
         stalls = await watch_for(watch, app, 4 * STALL_S)
         assert stalls, "a consumer that stopped reading went unnoticed"
         assert {(s.partition, s.offset, s.waiting) for s in stalls} == {((topic, 0), 6, 2)}
+        # What /metrics shows (wirewatch_partition_unread_seconds).
+        assert watch.unread[(topic, 0)] >= STALL_S
+        assert watch.unread[(slow_topic, 0)] == 0.0
         assert done == [b"1", b"2", b"3", b"hold", b"4", b"5"]
         assert slow_done == [b"a", b"b"]
     finally:

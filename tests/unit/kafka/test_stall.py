@@ -96,3 +96,14 @@ def test_a_partition_given_up_or_a_rebalance_forgets_it() -> None:
     assert detector.observe(50, both) == []
     assert detector.observe(60, both) == []
     assert {s.partition for s in detector.observe(80, both)} == {P, Q}
+
+
+def test_how_long_each_partition_has_gone_unread() -> None:
+    detector = StallDetector(30)
+    both = Look({P: 5, Q: 4}, {P: 5, Q: 4}, {P: 0, Q: 0}, {P: 9, Q: 4}, 0)
+    detector.observe(100, both)
+    assert detector.unread_for(112) == {P: 12.0, Q: 0.0}  # Q is caught up
+    detector.observe(120, Look({P: 7}, {P: 7}, {P: 0}, {P: 9}, 0))  # P moved, Q given up
+    assert detector.unread_for(125) == {P: 5.0}
+    detector.reset()
+    assert detector.unread_for(130) == {}
