@@ -70,19 +70,17 @@ class StallDetector:
 
     stall_s: float
     _since: dict[Partition, tuple[int, float]] = field(default_factory=dict)
-    _seen: dict[Partition, float | None] = field(default_factory=dict)  # at the last look
     _was_idle: bool = False
 
     def reset(self) -> None:
         """Forget what was seen (a rebalance moves partitions and offsets)."""
         self._since.clear()
-        self._seen.clear()
         self._was_idle = False
 
-    def unread_for(self, now: float) -> dict[Partition, float]:
-        """Seconds each partition seen at the last look has had records waiting, none
-        handed to its stream and its offset unmoved (0 for one being read)."""
-        return {p: (now - since if since is not None else 0.0) for p, since in self._seen.items()}
+    def unread_for(self, now: float, held: Collection[Partition]) -> dict[Partition, float]:
+        """Seconds each of these partitions has had records waiting, none handed to its
+        stream and its offset unmoved, as of the last look (0 for one being read)."""
+        return {p: now - self._since[p][1] if p in self._since else 0.0 for p in held}
 
     def observe(self, now: float, look: Look) -> list[Stall]:
         idle = look.in_hand == 0
@@ -106,7 +104,6 @@ class StallDetector:
             if for_s >= self.stall_s and idle and self._was_idle:
                 stalls.append(Stall(partition, offset, waiting, for_s))
         self._was_idle = idle
-        self._seen = {p: self._since[p][1] if p in self._since else None for p in look.committed}
         return stalls
 
 
@@ -200,7 +197,7 @@ class StallWatch:
         look = replace(look, first=first, end=end)
         now = time.monotonic()
         stalls = self.detector.observe(now, look)
-        self.unread = self.detector.unread_for(now)
+        self.unread = self.detector.unread_for(now, look.committed)
         if stalls:
             self.on_stall(stalls)
 

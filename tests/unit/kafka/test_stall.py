@@ -102,8 +102,9 @@ def test_how_long_each_partition_has_gone_unread() -> None:
     detector = StallDetector(30)
     both = Look({P: 5, Q: 4}, {P: 5, Q: 4}, {P: 0, Q: 0}, {P: 9, Q: 4}, 0)
     detector.observe(100, both)
-    assert detector.unread_for(112) == {P: 12.0, Q: 0.0}  # Q is caught up
-    detector.observe(120, Look({P: 7}, {P: 7}, {P: 0}, {P: 9}, 0))  # P moved, Q given up
-    assert detector.unread_for(125) == {P: 5.0}
+    assert detector.unread_for(112, both.committed) == {P: 12.0, Q: 0.0}  # Q is caught up
+    only_p = Look({P: 7}, {P: 7}, {P: 0}, {P: 9}, 0)
+    detector.observe(120, only_p)  # P moved, Q given up
+    assert detector.unread_for(125, only_p.committed) == {P: 5.0}
     detector.reset()
-    assert detector.unread_for(130) == {}
+    assert detector.unread_for(130, only_p.committed) == {P: 0.0}  # its clock forgotten
