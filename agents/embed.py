@@ -3,7 +3,9 @@ partitions of the deduped topic. Copies pass through without being embedded.
 
 Batches go to the worker's model lanes side by side (the next batch is taken while
 earlier ones are embedded); their results are sent and acknowledged in input order, so
-a copy still reaches the event stage after its original."""
+a copy still reaches the event stage after its original. A batch is counted in texts to
+embed, not in messages: with half the feed copies, batches of `embed_batch_size` messages
+gave the model half-size batches and cost a tenth of the speed end to end."""
 
 from __future__ import annotations
 
@@ -14,9 +16,13 @@ import faust
 from faust.types import EventT
 
 from agents.base import ack_all, dead_letters, send_all
-from pipeline.embedding import Encoder, read_batch, with_embeddings
+from pipeline.embedding import Encoder, embedding_runs, read_batch, with_embeddings
 from pipeline.runtime.isolation import isolate
 from pipeline.runtime.services import Services, Topics
+
+# Messages taken at once, in batches: room for three copies in four messages before a
+# batch taken from a backlog falls short of texts.
+TAKEN_PER_BATCH = 4
 
 
 def attach(app: faust.App, topics: Topics, services: Services) -> None:
@@ -57,16 +63,17 @@ def attach(app: faust.App, topics: Topics, services: Services) -> None:
             )
             await ack_all(stream, events)
 
+        size = settings.embed_batch_size
         previous: asyncio.Future[None] | None = None
-        async for events in stream.noack_take(
-            settings.embed_batch_size, within=settings.batch_wait_s
-        ):
-            if previous is not None and previous.done():
-                previous.result()  # a failed batch stops the agent, nothing is acked past it
+        async for taken in stream.noack_take(size * TAKEN_PER_BATCH, within=settings.batch_wait_s):
             if previous is None:  # the first batch
                 for lane in await lanes:
                     free.put_nowait(lane)
-            encoder = await free.get()  # at most one batch in flight per lane
-            previous = asyncio.ensure_future(embed_and_send(encoder, list(events), previous))
+            for run in embedding_runs([e.message.value or b"" for e in taken], size):
+                if previous is not None and previous.done():
+                    previous.result()  # a failed batch stops the agent, nothing acked past it
+                encoder = await free.get()  # at most one batch in flight per lane
+                events = list(taken[run.start : run.stop])
+                previous = asyncio.ensure_future(embed_and_send(encoder, events, previous))
         if previous is not None:
             await previous

@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.dedup.fingerprint import FingerprintConfig, Fingerprinter
 from pipeline.dedup.index import DedupConfig, NearDuplicateIndex
 from pipeline.embedding.encoder import load_encoder
-from pipeline.embedding.stage import read_batch, with_embeddings
+from pipeline.embedding.stage import embedding_runs, read_batch, with_embeddings
 from pipeline.events.index import ClusterConfig, ClusterItem, EventIndex
 from pipeline.feeds.generator import FeedSpec, make_feed
 from pipeline.settings import Settings
@@ -97,8 +97,8 @@ def embed_alone(settings: Settings, forward: list[Deduped]) -> float:
     encoder.encode(read_batch(raw[:size], settings.embed_max_chars).texts)  # one-off costs
     gc.collect()
     started = time.perf_counter()
-    for start in range(0, len(raw), size):
-        values = raw[start : start + size]
+    for run in embedding_runs(raw, size):
+        values = raw[run.start : run.stop]
         batch = read_batch(values, settings.embed_max_chars)
         with_embeddings(values, batch, encoder.encode(batch.texts))
     elapsed = time.perf_counter() - started

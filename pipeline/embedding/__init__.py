@@ -16,7 +16,7 @@ from pipeline.embedding.encoder import (
 from pipeline.embedding.lanes import lane_plan
 from pipeline.embedding.lazy import LazyEncoder
 from pipeline.embedding.process import ProcessEncoder, runs_in_processes
-from pipeline.embedding.stage import EmbedBatch, read_batch, with_embeddings
+from pipeline.embedding.stage import EmbedBatch, embedding_runs, read_batch, with_embeddings
 
 __all__ = [
     "BlendedEncoder",
@@ -28,6 +28,7 @@ __all__ = [
     "ProcessEncoder",
     "blend_parts",
     "bundled_model_path",
+    "embedding_runs",
     "embedding_text",
     "lane_plan",
     "load_encoder",
