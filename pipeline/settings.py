@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     # "hashing" (tiny, for tests), a local path, or a sentence-transformers model name
     # (needs the model in the local cache).
     model: str = "use-m3"
+    # Texts the model encodes at once (the embedding stage's batches, copies riding along).
     embed_batch_size: int = Field(32, ge=1)
     embed_max_chars: int = Field(1000, ge=50)
     # Threads the model uses in each worker; 0 keeps torch's default (one per core). With
