@@ -5,7 +5,7 @@ Batches go to the worker's model lanes side by side (the next batch is taken whi
 earlier ones are embedded); their results are sent and acknowledged in input order, so
 a copy still reaches the event stage after its original. A batch is counted in texts to
 embed, not in messages: with half the feed copies, batches of `embed_batch_size` messages
-gave the model half-size batches and cost a tenth of the speed end to end."""
+gave the model half-size batches (a few percent of the speed end to end)."""
 
 from __future__ import annotations
 

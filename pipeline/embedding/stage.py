@@ -30,9 +30,9 @@ _UNIQUE_MARK = b'"duplicate_of":null'
 def embedding_runs(values: Sequence[bytes], size: int) -> list[range]:
     """The records cut into consecutive runs of at most `size` unique articles each, with
     the copies among them (a copy is not embedded): the model then encodes batches of
-    `size` texts, the batch it is fastest with, whatever the share of copies. Copies are
-    told from the bytes, unparsed: a wrong guess (an article whose `extra` holds such a
-    field) moves where a run ends, nothing else."""
+    `size` texts, the batch its raw speed is measured with, whatever the share of copies.
+    Copies are told from the bytes, unparsed: a wrong guess (an article whose `extra`
+    holds such a field) moves where a run ends, nothing else."""
     runs, start, texts = [], 0, 0
     for position, value in enumerate(values):
         if _UNIQUE_MARK not in value:

@@ -33,7 +33,7 @@ def _texts(values: list[bytes], runs: list[range]) -> list[int]:
 
 
 def test_each_run_holds_the_batch_size_in_texts_with_the_copies_among_them() -> None:
-    # u = unique, c = copy: u c u c c u | u c u c  with runs of two texts
+    # u = unique, c = copy; runs of two texts: u c u c c c | u u | u c u c
     kinds = "ucucccuuucuc"
     values = [_deduped(f"a{n}", None if k == "u" else "a0") for n, k in enumerate(kinds)]
     runs = embedding_runs(values, 2)
