@@ -258,6 +258,8 @@ class DeadLetter(BaseModel):
         except ValueError:
             found = _ID.search(raw[:65536])
             return found.group(1).decode(errors="replace") if found else None
+        if isinstance(data, dict) and isinstance(data.get("article"), dict):
+            data = data["article"]  # a record past the dedup stage
         value = data.get("id") if isinstance(data, dict) else None
         return value if isinstance(value, str) else None
 

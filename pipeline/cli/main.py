@@ -191,14 +191,35 @@ def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
 @click.option(
     "--reason", "reasons", multiple=True, help="only this reason (repeatable), e.g. not_json"
 )
-def dlq(as_json: bool, follow: bool, reasons: tuple[str, ...], **overrides: Any) -> None:
+@click.option("--article", "articles", multiple=True, help="only this article id (repeatable)")
+@click.option(
+    "--requeue",
+    is_flag=True,
+    help="send the originals of the dead letters chosen back to the topics they came from",
+)
+def dlq(
+    as_json: bool,
+    follow: bool,
+    reasons: tuple[str, ...],
+    articles: tuple[str, ...],
+    requeue: bool,
+    **overrides: Any,
+) -> None:
     """Read the dead-letter topic: time, reason, detail, article id, start of the original.
-    Without --follow it reads to the end and exits."""
+    Without --follow it reads to the end and exits. With --requeue, once the cause is
+    mended, the originals go back to be taken again (the dead letters stay on the topic)."""
     from pipeline.cli.dlq import run_dlq
 
+    if requeue and follow:
+        raise click.UsageError("--requeue reads the dead letters to the end: drop --follow")
     try:
         code = run_dlq(
-            load_settings(**overrides), as_json_lines=as_json, follow=follow, reasons=set(reasons)
+            load_settings(**overrides),
+            as_json_lines=as_json,
+            follow=follow,
+            reasons=set(reasons),
+            articles=set(articles),
+            requeue=requeue,
         )
     except KeyboardInterrupt:
         code = 0

@@ -1,0 +1,58 @@
+"""Dead letters sent back where they came from, once what stopped them is mended (a
+limit raised, a release that takes what an earlier one refused, a store that failed one
+batch): each original goes back, byte for byte, to the topic it was read from, keyed as
+the pipeline keys that topic. Trying costs nothing: what fails again is dead-lettered
+again, and an article stored meanwhile is taken as a replay.
+
+Some cannot go back as they are, and say why (`requeue_of` returns the reason): an
+original kept only in part, one over the size limit, a correction the event stage
+recorded as rejected (a second try would find that record and do nothing)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pipeline.kafka.ingest import article_key
+from schemas.messages import DeadLetter
+
+
+@dataclass(frozen=True)
+class Requeue:
+    """An original, ready to be sent back."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+def requeue_of(letter: DeadLetter | None) -> Requeue | str:
+    """Where the dead letter's original goes back to, or why it cannot."""
+    if letter is None:
+        return "not a dead letter record"
+    if letter.truncated:
+        return (
+            f"only the first {len(letter.original_bytes()):,} of its "
+            f"{letter.original_size:,} bytes were kept"
+        )
+    if letter.reason == "message_too_large":
+        return "over the message size limit: it would be dead-lettered again"
+    if letter.reason == "correction_rejected":
+        return "the correction is recorded as rejected: send it anew"
+    value = letter.original_bytes()
+    return Requeue(letter.topic, _key(value), value)
+
+
+def _key(value: bytes) -> bytes | None:
+    """An input article by its id (as `wirewatch ingest` keys it); a record past the dedup
+    stage by the article it is a copy of, or its own, so that a copy follows its original;
+    anything else (not JSON, a correction) unkeyed."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    article = data.get("article") if isinstance(data, dict) else None
+    if not isinstance(article, dict):
+        return article_key(value)
+    key = data.get("duplicate_of") or article.get("id")
+    return key.encode() if isinstance(key, str) and key else None
