@@ -92,7 +92,13 @@ def _requeue(
     settings: Settings, records: Iterable[DeadLetterRecord], console: Console, as_json_lines: bool
 ) -> int:
     """Send each original back to its topic, then say what went where and what stayed."""
-    planned = [(record, requeue_of(record.letter)) for record in records]
+    topics = {
+        settings.topic_articles,
+        settings.topic_deduped,
+        settings.topic_embedded,
+        settings.topic_corrections,
+    }
+    planned = [(record, requeue_of(record.letter, topics)) for record in records]
     outgoing: dict[str, list[tuple[bytes | None, bytes]]] = defaultdict(list)
     for _, plan in planned:
         if isinstance(plan, Requeue):

@@ -11,6 +11,7 @@ recorded as rejected (a second try would find that record and do nothing)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from pipeline.kafka.ingest import article_key
@@ -26,10 +27,14 @@ class Requeue:
     value: bytes
 
 
-def requeue_of(letter: DeadLetter | None) -> Requeue | str:
-    """Where the dead letter's original goes back to, or why it cannot."""
+def requeue_of(letter: DeadLetter | None, topics: Collection[str]) -> Requeue | str:
+    """Where the dead letter's original goes back to, or why it cannot; `topics`: those the
+    pipeline reads (a dead letter of an earlier deployment may name one nobody reads now,
+    which the broker would create on the spot)."""
     if letter is None:
         return "not a dead letter record"
+    if letter.topic not in topics:
+        return f"read from {letter.topic}, which this pipeline does not read"
     if letter.truncated:
         return (
             f"only the first {len(letter.original_bytes()):,} of its "

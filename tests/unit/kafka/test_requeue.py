@@ -11,6 +11,7 @@ from pipeline.kafka.requeue import Requeue, requeue_of
 from schemas.messages import DeadLetter
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+TOPICS = {"articles", "deduped", "embedded", "corrections"}
 
 
 def letter(raw: bytes, reason: str = "invalid_fields", topic: str = "articles") -> DeadLetter:
@@ -19,20 +20,23 @@ def letter(raw: bytes, reason: str = "invalid_fields", topic: str = "articles") 
 
 def test_an_input_article_goes_back_to_its_topic_whole_and_keyed_by_its_id() -> None:
     raw = json.dumps({"id": "a-1", "source": "s", "body": "x" * 300}).encode()
-    assert requeue_of(letter(raw, "body_too_large")) == Requeue("articles", b"a-1", raw)
+    assert requeue_of(letter(raw, "body_too_large"), TOPICS) == Requeue("articles", b"a-1", raw)
 
 
 def test_a_line_that_is_not_json_goes_back_unkeyed() -> None:
-    assert requeue_of(letter(b"{not json", "not_json")) == Requeue("articles", None, b"{not json")
+    sent = requeue_of(letter(b"{not json", "not_json"), TOPICS)
+    assert sent == Requeue("articles", None, b"{not json")
 
 
 def test_a_record_past_the_dedup_stage_is_keyed_by_its_original_so_a_copy_follows_it() -> None:
     copy = json.dumps({"article": {"id": "c-2"}, "duplicate_of": "a-1"}).encode()
     unique = json.dumps({"article": {"id": "a-1"}, "duplicate_of": None}).encode()
-    assert requeue_of(letter(copy, "processing_error", "embedded")) == Requeue(
+    assert requeue_of(letter(copy, "processing_error", "embedded"), TOPICS) == Requeue(
         "embedded", b"a-1", copy
     )
-    assert requeue_of(letter(unique, "processing_error", "deduped")).key == b"a-1"
+    assert requeue_of(letter(unique, "processing_error", "deduped"), TOPICS) == Requeue(
+        "deduped", b"a-1", unique
+    )
     assert letter(copy, "processing_error", "embedded").article_id() == "c-2"
 
 
@@ -43,8 +47,9 @@ def test_a_record_past_the_dedup_stage_is_keyed_by_its_original_so_a_copy_follow
         (letter(b'{"id": "a"}', "message_too_large"), "size limit"),
         (letter(b'{"correction_id": "k"}', "correction_rejected", "corrections"), "anew"),
         (None, "not a dead letter"),
+        (letter(b'{"id": "a"}', "invalid_fields", "articles-2019"), "does not read"),
     ],
 )
 def test_what_cannot_go_back_as_it_is_says_why(dead: DeadLetter | None, why: str) -> None:
-    kept = requeue_of(dead)
+    kept = requeue_of(dead, TOPICS)
     assert isinstance(kept, str) and why in kept
