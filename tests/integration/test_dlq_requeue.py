@@ -7,6 +7,7 @@ real workers."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Callable
 
@@ -33,10 +34,17 @@ def dead(settings: Settings) -> list[str | None]:
 
 
 def requeue(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """`wirewatch dlq --requeue` as a user of this deployment runs it: its topics set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    env.update(
+        WIREWATCH_BOOTSTRAP_SERVERS=settings.kafka_servers,
+        WIREWATCH_APP_ID=settings.app_id,
+        WIREWATCH_TOPIC_ARTICLES=settings.topic_articles,
+        WIREWATCH_TOPIC_DLQ=settings.topic_dlq,
+    )
     return subprocess.run(
-        [*CLI, "dlq", "--bootstrap-servers", settings.kafka_servers,
-         "--topic", settings.topic_dlq, "--requeue", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [*CLI, "dlq", "--requeue", *args],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
