@@ -5,8 +5,9 @@ the pipeline keys that topic. Trying costs nothing: what fails again is dead-let
 again, and an article stored meanwhile is taken as a replay.
 
 Some cannot go back as they are, and say why (`requeue_of` returns the reason): an
-original kept only in part, one over the size limit, a correction the event stage
-recorded as rejected (a second try would find that record and do nothing)."""
+original kept only in part, a correction the event stage recorded as rejected (a second
+try would find that record and do nothing), one read from a topic the pipeline does not
+read."""
 
 from __future__ import annotations
 
@@ -40,8 +41,6 @@ def requeue_of(letter: DeadLetter | None, topics: Collection[str]) -> Requeue | 
             f"only the first {len(letter.original_bytes()):,} of its "
             f"{letter.original_size:,} bytes were kept"
         )
-    if letter.reason == "message_too_large":
-        return "over the message size limit: it would be dead-lettered again"
     if letter.reason == "correction_rejected":
         return "the correction is recorded as rejected: send it anew"
     value = letter.original_bytes()

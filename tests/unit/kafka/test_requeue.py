@@ -23,6 +23,11 @@ def test_an_input_article_goes_back_to_its_topic_whole_and_keyed_by_its_id() -> 
     assert requeue_of(letter(raw, "body_too_large"), TOPICS) == Requeue("articles", b"a-1", raw)
 
 
+def test_a_message_over_a_limit_since_raised_goes_back_when_it_was_kept_whole() -> None:
+    raw = json.dumps({"id": "a-2", "source": "s", "body": "x" * 3000}).encode()
+    assert requeue_of(letter(raw, "message_too_large"), TOPICS) == Requeue("articles", b"a-2", raw)
+
+
 def test_a_line_that_is_not_json_goes_back_unkeyed() -> None:
     sent = requeue_of(letter(b"{not json", "not_json"), TOPICS)
     assert sent == Requeue("articles", None, b"{not json")
@@ -44,7 +49,6 @@ def test_a_record_past_the_dedup_stage_is_keyed_by_its_original_so_a_copy_follow
     ("dead", "why"),
     [
         (letter(b"x" * (DeadLetter.MAX_ORIGINAL + 10), "message_too_large"), "were kept"),
-        (letter(b'{"id": "a"}', "message_too_large"), "size limit"),
         (letter(b'{"correction_id": "k"}', "correction_rejected", "corrections"), "anew"),
         (None, "not a dead letter"),
         (letter(b'{"id": "a"}', "invalid_fields", "articles-2019"), "does not read"),
