@@ -8,7 +8,8 @@ Ctrl-C in its terminal reaches it) and records it in the state directory
 (`broker-<host>-<port>.json`); a later `run` on that port uses it again.
 
 Who stops it: the last `run` that uses it, when it stops (SIGINT, SIGTERM, an error; a
-killed one cannot), if its consumer group has processed everything on the broker;
+killed one cannot), if its consumer group has processed everything on the broker and no
+dead letter waits there (a person has yet to read it, or send it back once mended);
 otherwise the broker keeps running, and `wirewatch broker --stop` stops it once no
 worker uses it. Every run holds a
 shared lock on `broker-<host>-<port>.users` while it uses the broker; the kernel drops
@@ -160,6 +161,16 @@ class DetachedBroker:
                         waiting if waiting > 0 else "maybe some",
                     )
                     return
+                if holds_dead_letters(self.settings) is not False:
+                    log.warning(
+                        "the embedded broker on %s keeps running (pid %d): dead letters wait "
+                        "on %s; `wirewatch dlq` reads them (`--requeue` sends them back once "
+                        "mended), `wirewatch broker --stop` drops them",
+                        self.servers,
+                        self.record.pid,
+                        self.settings.topic_dlq,
+                    )
+                    return
                 stop_recorded(self.record_path)
                 log.warning("embedded broker on %s stopped: nothing left on it", self.servers)
         finally:
@@ -237,17 +248,11 @@ def stop_recorded(path: Path, timeout_s: float = 10.0) -> BrokerRecord | None:
 def unprocessed(settings: Settings) -> int:
     """Messages on the topics the workers consume beyond their group's committed offsets;
     -1 when the broker cannot tell (then nothing is assumed processed)."""
-    roles: list[TopicRole] = ["articles", "deduped", "embedded"]
+    roles: list[TopicRole] = ["articles", "deduped", "embedded", "corrections"]
     if settings.webhook_url is not None:
         roles.append("alerts")  # the webhook agent consumes it
-    try:
-        consumer = KafkaConsumer(
-            bootstrap_servers=[f"{settings.broker_host}:{settings.broker_port}"],
-            group_id=settings.app_id,
-            enable_auto_commit=False,
-            request_timeout_ms=5000,
-        )
-    except (KafkaError, OSError):
+    consumer = _consumer(settings, settings.app_id)
+    if consumer is None:
         return -1
     try:
         total = 0
@@ -262,3 +267,34 @@ def unprocessed(settings: Settings) -> int:
         return -1
     finally:
         consumer.close()
+
+
+def holds_dead_letters(settings: Settings) -> bool | None:
+    """Whether the dead-letter topic holds a message; None when the broker cannot tell."""
+    consumer = _consumer(settings)
+    if consumer is None:
+        return None
+    try:
+        name = topic_spec(settings, "dlq").name
+        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
+        if not parts:
+            return False
+        starts, ends = consumer.beginning_offsets(parts), consumer.end_offsets(parts)
+        return any(ends[part] > starts[part] for part in parts)
+    except KafkaError:
+        return None
+    finally:
+        consumer.close()
+
+
+def _consumer(settings: Settings, group_id: str | None = None) -> KafkaConsumer | None:
+    """A consumer of the embedded broker, to read offsets; None when it cannot connect."""
+    try:
+        return KafkaConsumer(
+            bootstrap_servers=[f"{settings.broker_host}:{settings.broker_port}"],
+            group_id=group_id,
+            enable_auto_commit=False,
+            request_timeout_ms=5000,
+        )
+    except (KafkaError, OSError):
+        return None

@@ -14,10 +14,13 @@ import pytest
 
 from pipeline.feeds import SyntheticFeed
 from pipeline.kafka.broker import port_open
+from pipeline.kafka.detached import holds_dead_letters, unprocessed
+from pipeline.kafka.produce import send_records
+from pipeline.kafka.topics import ensure_topics
 from pipeline.store.store import Store
 from schemas.tables import articles, event_updates
 from tests.support.cli import Default
-from tests.support.workers import wait_for
+from tests.support.workers import unique_settings, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -105,3 +108,20 @@ def test_a_port_held_by_something_else_is_one_clear_error(default: Default) -> N
     assert out.returncode == 1
     assert "is in use by something that is not a Kafka broker" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
+
+
+def test_what_a_clean_stop_weighs_before_stopping_the_broker(
+    kafka_servers: str, tmp_path: Path
+) -> None:
+    """An editor's correction no worker has applied yet is unprocessed, like an article; a
+    dead letter is no work for a worker, but the broker keeps it for a person."""
+    host, port = kafka_servers.split(",")[0].rsplit(":", 1)
+    settings = unique_settings(
+        kafka_servers, f"sqlite:///{tmp_path / 'w.db'}", broker_host=host, broker_port=int(port)
+    )
+    ensure_topics(settings)
+    assert unprocessed(settings) == 0 and holds_dead_letters(settings) is False
+    send_records(settings, settings.topic_corrections, [(b"ev-1", b'{"action": "pin"}')])
+    assert unprocessed(settings) == 1
+    send_records(settings, settings.topic_dlq, [(None, b'{"reason": "not_json"}')])
+    assert holds_dead_letters(settings) is True

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.feeds import SyntheticFeed
+from pipeline.kafka.broker import port_open
 from pipeline.kafka.topics import ensure_topics
 from pipeline.store.store import Store
 from schemas.messages import DeadLetter
@@ -47,7 +48,7 @@ def test_a_line_over_a_mebibyte_is_dead_lettered_and_the_rest_is_stored(
     lines.insert(8, b"")  # line 9: blank
     feed = tmp_path / "feed.jsonl"
     feed.write_bytes(b"\n".join(lines) + b"\n")
-    default.run()
+    worker = default.run()
 
     sent = default.command("ingest", "--quiet", str(feed))
     assert sent.returncode == 0, sent.stdout + sent.stderr
@@ -71,6 +72,14 @@ def test_a_line_over_a_mebibyte_is_dead_lettered_and_the_rest_is_stored(
     assert table.returncode == 0, table.stderr
     assert "message_too_large" in table.stdout and "the-big-one" in table.stdout
     assert default.command("dlq", "--reason", "not_json", "--json").stdout == ""
+
+    # The last run to stop leaves the embedded broker while a dead letter waits on it (a
+    # person has yet to read it, or send it back once mended): it is still there after.
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    assert "dead letters wait on articles.dlq" in default.log_path("run").read_text()
+    assert port_open("127.0.0.1", default.broker_port)
+    assert len(default.command("dlq", "--json").stdout.splitlines()) == 1
 
 
 def _stored(store: Store) -> int:
