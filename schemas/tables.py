@@ -185,6 +185,18 @@ webhook_deliveries = Table(
     Column("error", Text),
 )
 
+# Dead letters whose originals `wirewatch dlq --requeue` sent back: a dead letter (one
+# message of the dead-letter topic, named by a digest of its bytes, which hold the time it
+# was dead-lettered) goes back once unless asked again, and its listing says so.
+requeues = Table(
+    "requeues",
+    metadata,
+    Column("letter_key", String(64), primary_key=True),
+    Column("article_id", String(ID)),
+    Column("requeued_to", String(255), nullable=False),
+    Column("requeued_at", UTCDateTime, nullable=False),
+)
+
 # Facts about the stored state itself, such as the fingerprint scheme that wrote the
 # fingerprints (issue 7): a store written by another scheme is re-fingerprinted on start.
 store_meta = Table(

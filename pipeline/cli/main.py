@@ -185,6 +185,7 @@ def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
 
 @main.command()
 @_opt_servers
+@_opt_database
 @click.option("--topic", "topic_dlq", help=f"dead-letter topic {_d('topic_dlq')}")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object per dead letter")
 @click.option("--follow", is_flag=True, help="keep reading as dead letters arrive")
@@ -197,21 +198,26 @@ def ingest(feed: str, quiet: bool, **overrides: Any) -> None:
     is_flag=True,
     help="send the originals of the dead letters chosen back to the topics they came from",
 )
+@click.option("--again", is_flag=True, help="with --requeue: also those sent back before")
 def dlq(
     as_json: bool,
     follow: bool,
     reasons: tuple[str, ...],
     articles: tuple[str, ...],
     requeue: bool,
+    again: bool,
     **overrides: Any,
 ) -> None:
-    """Read the dead-letter topic: time, reason, detail, article id, start of the original.
-    Without --follow it reads to the end and exits. With --requeue, once the cause is
-    mended, the originals go back to be taken again (the dead letters stay on the topic)."""
+    """Read the dead-letter topic: time, reason, detail, article id, start of the original,
+    and when it was sent back. Without --follow it reads to the end and exits. With
+    --requeue, once the cause is mended, the originals go back to be taken again, each
+    once (the store records it; the dead letters stay on the topic)."""
     from pipeline.cli.dlq import run_dlq
 
     if requeue and follow:
         raise click.UsageError("--requeue reads the dead letters to the end: drop --follow")
+    if again and not requeue:
+        raise click.UsageError("--again goes with --requeue")
     try:
         code = run_dlq(
             load_settings(**overrides),
@@ -220,6 +226,7 @@ def dlq(
             reasons=set(reasons),
             articles=set(articles),
             requeue=requeue,
+            again=again,
         )
     except KeyboardInterrupt:
         code = 0
@@ -236,21 +243,10 @@ def dlq(
 )
 def events(as_json: bool, limit: int | None, **overrides: Any) -> None:
     """Print the event clusters in the store (which it never creates)."""
-    from sqlalchemy.exc import DBAPIError
-
     from pipeline.cli.present import print_events
-    from pipeline.errors import ConfigurationError
-    from pipeline.store.store import Store
-    from pipeline.store.url import store_absent, unusable
+    from pipeline.store.store import open_existing
 
-    settings = load_settings(**overrides)
-    store = Store(settings.database)
-    try:
-        absent = store.run(lambda: store_absent(settings.database, store.engine))
-    except DBAPIError as exc:
-        raise ConfigurationError(unusable(settings.database, exc)) from exc
-    if absent is not None:
-        raise ConfigurationError(absent)
+    store = open_existing(load_settings(**overrides).database)
     clusters = store.event_clusters(limit)
     if as_json:
         click.echo(json.dumps(clusters, ensure_ascii=False, indent=2))

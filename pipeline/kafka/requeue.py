@@ -7,13 +7,17 @@ again, and an article stored meanwhile is taken as a replay.
 Some cannot go back as they are, and say why (`requeue_of` returns the reason): an
 original kept only in part, a correction the event stage recorded as rejected (a second
 try would find that record and do nothing), one read from a topic the pipeline does not
-read."""
+read. A dead letter goes back once: the store records it (by `letter_key`), and a later
+requeue keeps it, saying when it went, unless asked to send it again; what failed again
+has a dead letter of its own by then."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from pipeline.kafka.ingest import article_key
 from schemas.messages import DeadLetter
@@ -28,12 +32,27 @@ class Requeue:
     value: bytes
 
 
-def requeue_of(letter: DeadLetter | None, topics: Collection[str]) -> Requeue | str:
+def letter_key(raw: bytes) -> str:
+    """The name of one message of the dead-letter topic, whatever its offset: a broker
+    that restarted empty numbers its messages from 0 again, but the bytes of a dead letter
+    hold the moment it was dead-lettered."""
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def requeue_of(
+    letter: DeadLetter | None,
+    topics: Collection[str],
+    sent_back: tuple[str, datetime] | None = None,
+) -> Requeue | str:
     """Where the dead letter's original goes back to, or why it cannot; `topics`: those the
     pipeline reads (a dead letter of an earlier deployment may name one nobody reads now,
-    which the broker would create on the spot)."""
+    which the broker would create on the spot); `sent_back`: where and when an earlier
+    requeue sent it (None to send it whatever was done before)."""
     if letter is None:
         return "not a dead letter record"
+    if sent_back is not None:
+        topic, at = sent_back
+        return f"sent back to {topic} already, {at:%Y-%m-%d %H:%M:%SZ} (--again sends it once more)"
     if letter.topic not in topics:
         return f"read from {letter.topic}, which this pipeline does not read"
     if letter.truncated:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.schema import CreateColumn
 
-from pipeline.errors import StoreUnavailable
+from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store.availability import is_unavailable
 from pipeline.store.engine import connect, upsert_rows
 from pipeline.store.order import event_order_by
@@ -47,6 +47,7 @@ from pipeline.store.rows import (
     column_values,
     fingerprint_from,
 )
+from pipeline.store.url import store_absent, unusable
 from pipeline.text import HEADLINE_CHARS, first_sentence
 from schemas.tables import (
     alerts,
@@ -56,15 +57,32 @@ from schemas.tables import (
     event_updates,
     events,
     fingerprints,
+    requeues,
     store_meta,
 )
 from schemas.tables import metadata as schema
 from schemas.tables import webhook_deliveries as deliveries
 
-__all__ = ["FingerprintRow", "Outbox", "Store", "Writes"]
+__all__ = ["FingerprintRow", "Outbox", "Store", "Writes", "open_existing"]
 
 T = TypeVar("T")
 SCHEMA_LOCK = 0x77697265  # "wire": the advisory lock key taken while creating the schema
+
+
+def open_existing(url: str) -> Store:
+    """The store at `url` for a command that must not create one: a clear error where
+    there is none (a SQLite file that does not exist, a database without wirewatch's
+    tables) or it cannot be used."""
+    store = Store(url)
+    try:
+        absent = store.run(lambda: store_absent(url, store.engine))
+    except DBAPIError as exc:
+        store.close()
+        raise ConfigurationError(unusable(url, exc)) from exc
+    if absent is not None:
+        store.close()
+        raise ConfigurationError(absent)
+    return store
 
 
 class Store:
@@ -342,6 +360,37 @@ class Store:
         """Every recorded correction, oldest first."""
         query = select(corrections).order_by(corrections.c.seq)
         return [_correction_dict(r) for r in self.run(lambda: self.fetch_all(query))]
+
+    # -- dead letters sent back -------------------------------------------------------
+
+    def record_requeues(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Dead letters whose originals were sent back (`letter_key`, `article_id`,
+        `requeued_to`, `requeued_at`); one sent back again keeps the latest time."""
+
+        def work() -> None:
+            with self.engine.begin() as conn:
+                requeues.create(conn, checkfirst=True)  # a store made before it was added
+                upsert_rows(
+                    conn,
+                    requeues,
+                    [dict(r) for r in rows],
+                    key=["letter_key"],
+                    update_columns=["requeued_to", "requeued_at"],
+                )
+
+        self.run(work)
+
+    def requeued(self) -> dict[str, tuple[str, datetime]]:
+        """Every dead letter sent back (by `letter_key`): where to, and when last."""
+
+        def work() -> dict[str, tuple[str, datetime]]:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table(requeues.name):
+                    return {}
+                rows = conn.execute(select(requeues)).all()
+            return {r.letter_key: (r.requeued_to, r.requeued_at) for r in rows}
+
+        return self.run(work)
 
     # -- the outbox ----------------------------------------------------------------
 

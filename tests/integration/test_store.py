@@ -12,7 +12,7 @@ from pipeline.events.stage import EventStage
 from pipeline.store.store import Store
 from schemas.article import Article
 from schemas.messages import Embedded
-from schemas.tables import alerts, articles, event_sources, event_updates, events
+from schemas.tables import alerts, articles, event_sources, event_updates, events, requeues
 
 pytestmark = pytest.mark.postgres
 T0 = datetime(2025, 7, 3, 10, tzinfo=UTC)
@@ -101,3 +101,30 @@ def test_hostile_strings_are_only_data(db_url: str) -> None:
     stored = {a["id"]: a for c in store.event_clusters() for a in c["articles"]}
     assert stored[nasty]["source"] == nasty
     assert store.count(articles) == 2
+
+
+def _requeue(key: str, article: str | None, topic: str, at: datetime) -> dict[str, object]:
+    return {"letter_key": key, "article_id": article, "requeued_to": topic, "requeued_at": at}
+
+
+def test_requeues_are_recorded_once_per_dead_letter_with_the_latest_time(db_url: str) -> None:
+    store = Store(db_url)
+    store.create_schema()
+    assert store.requeued() == {}
+    first, later = T0, T0.replace(hour=11)
+    store.record_requeues(
+        [_requeue("k1", "a", "articles", first), _requeue("k2", None, "deduped", first)]
+    )
+    store.record_requeues([_requeue("k1", "a", "articles", later)])
+    assert store.requeued() == {"k1": ("articles", later), "k2": ("deduped", first)}
+    store.close()
+
+
+def test_a_store_made_before_requeues_were_recorded_takes_them(db_url: str) -> None:
+    store = Store(db_url)
+    store.create_schema()
+    requeues.drop(store.engine)  # as a store of an earlier release
+    assert store.requeued() == {}
+    store.record_requeues([_requeue("k", "a", "articles", T0)])
+    assert store.requeued() == {"k": ("articles", T0)}
+    store.close()

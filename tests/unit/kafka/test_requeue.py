@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.kafka.requeue import Requeue, requeue_of
+from pipeline.kafka.requeue import Requeue, letter_key, requeue_of
 from schemas.messages import DeadLetter
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -57,3 +57,21 @@ def test_a_record_past_the_dedup_stage_is_keyed_by_its_original_so_a_copy_follow
 def test_what_cannot_go_back_as_it_is_says_why(dead: DeadLetter | None, why: str) -> None:
     kept = requeue_of(dead, TOPICS)
     assert isinstance(kept, str) and why in kept
+
+
+def test_a_dead_letter_sent_back_before_stays_and_says_when() -> None:
+    raw = json.dumps({"id": "a-3", "source": "s", "body": "x"}).encode()
+    kept = requeue_of(letter(raw), TOPICS, sent_back=("articles", NOW))
+    assert kept == (
+        "sent back to articles already, 2026-01-01 00:00:00Z (--again sends it once more)"
+    )
+    assert requeue_of(letter(raw), TOPICS, sent_back=None) == Requeue("articles", b"a-3", raw)
+
+
+def test_each_dead_letter_has_its_own_key_even_for_the_same_original() -> None:
+    raw = json.dumps({"id": "a-4", "source": "s", "body": "x"}).encode()
+    once = letter(raw).model_dump_json().encode()
+    again = DeadLetter.of(raw, "invalid_fields", "why", topic="articles",
+                          received_at=NOW.replace(minute=1)).model_dump_json().encode()  # fmt: skip
+    assert letter_key(once) == letter_key(once)
+    assert letter_key(once) != letter_key(again)
