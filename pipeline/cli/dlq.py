@@ -94,6 +94,8 @@ def run_dlq(
         finally:
             store.close()
     sent_back, unknown = _sent_back(settings)
+    if unknown:  # said first: with --follow there is no end to say it at
+        print(f"which were sent back is not shown: {unknown}", file=sys.stderr)
     shown = 0
     for record in chosen:
         shown += 1
@@ -103,8 +105,6 @@ def run_dlq(
             print_record(console, record, sent_back)
     if not as_json_lines:
         console.print(f"{shown} dead letter{'s' if shown != 1 else ''} on {settings.topic_dlq}.")
-    if unknown:
-        print(f"which were sent back is not shown: {unknown}", file=sys.stderr)
     return 0
 
 
