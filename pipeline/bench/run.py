@@ -530,6 +530,15 @@ def render(result: BenchResult) -> list[str]:
         f"pipeline, end to end:    {r.pipeline_per_s:8.1f} articles/s  "
         f"({r.pipeline_s:.1f} s; {r.embedded} articles embedded)",
         f"ratio pipeline/encode:   {r.ratio:8.2f}x  (in CPU time: {r.cpu_ratio:.2f}x)",
+        *(
+            [
+                f"{'ratio pipeline/' + r.reference['model'] + ':':24s} "
+                f"{r.pipeline_per_s / r.reference['encode_per_s']:8.2f}x  "
+                f"(end to end against {r.reference['model']}'s raw encode above)"
+            ]
+            if r.reference
+            else []
+        ),
         f"dedup stage alone:       {r.dedup_per_s:8.0f} articles/s on one core "
         f"({r.dedup_cpu_per_s:.0f} per CPU-second)",
         f"embedding stage alone:   {r.embed_per_s:8.0f} articles/s (JSON in, encode, splice)",
@@ -584,6 +593,9 @@ def summary_json(result: BenchResult) -> dict[str, Any]:
         "latency_ms": r.latency_ms,
         "peak_rss_mb": round(r.peak_rss_mb, 1),
         "reference_encode_per_s": r.reference.get("encode_per_s"),
+        "reference_ratio": (
+            round(r.pipeline_per_s / r.reference["encode_per_s"], 3) if r.reference else None
+        ),
         "articles": r.articles,
         "dup_share": r.dup_share,
         "details": r.to_json(),
