@@ -69,22 +69,6 @@ T = TypeVar("T")
 SCHEMA_LOCK = 0x77697265  # "wire": the advisory lock key taken while creating the schema
 
 
-def open_existing(url: str) -> Store:
-    """The store at `url` for a command that must not create one: a clear error where
-    there is none (a SQLite file that does not exist, a database without wirewatch's
-    tables) or it cannot be used."""
-    store = Store(url)
-    try:
-        absent = store.run(lambda: store_absent(url, store.engine))
-    except DBAPIError as exc:
-        store.close()
-        raise ConfigurationError(unusable(url, exc)) from exc
-    if absent is not None:
-        store.close()
-        raise ConfigurationError(absent)
-    return store
-
-
 class Store:
     """The source of truth of wirewatch. It owns the engine (connections, dialect options),
     the schema (created idempotently, one worker at a time), and every read and write:
@@ -679,6 +663,24 @@ class Store:
     def fetch_scalar(self, query: Any) -> Any:
         with self.engine.connect() as conn:
             return conn.execute(query).scalar()
+
+
+def open_existing(url: str) -> Store:
+    """The store at `url` for a command that must not create one: a clear error where
+    there is none (a SQLite file that does not exist, a database without wirewatch's
+    tables) or it cannot be used."""
+    store = Store(url)
+    try:
+        problem = store.run(lambda: store_absent(url, store.engine))
+    except DBAPIError as exc:
+        problem = unusable(url, exc)
+    except BaseException:
+        store.close()
+        raise
+    if problem is not None:
+        store.close()
+        raise ConfigurationError(problem)
+    return store
 
 
 def _correction_dict(r: Any) -> dict[str, Any]:
