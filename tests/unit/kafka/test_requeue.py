@@ -73,5 +73,4 @@ def test_each_dead_letter_has_its_own_key_even_for_the_same_original() -> None:
     once = letter(raw).model_dump_json().encode()
     again = DeadLetter.of(raw, "invalid_fields", "why", topic="articles",
                           received_at=NOW.replace(minute=1)).model_dump_json().encode()  # fmt: skip
-    assert letter_key(once) == letter_key(once)
     assert letter_key(once) != letter_key(again)
