@@ -19,6 +19,7 @@ from pipeline.errors import WirewatchError
 from pipeline.kafka.deadletters import DeadLetterRecord, read_dead_letters
 from pipeline.kafka.produce import send_records
 from pipeline.kafka.requeue import Requeue, letter_key, requeue_of
+from pipeline.kafka.topics import consumed_topics
 from pipeline.settings import Settings
 from pipeline.store.store import Store, open_existing
 
@@ -136,12 +137,7 @@ def _requeue(
 ) -> int:
     """Send each original back to its topic, record it, then say what went where and what
     stayed."""
-    topics = {
-        settings.topic_articles,
-        settings.topic_deduped,
-        settings.topic_embedded,
-        settings.topic_corrections,
-    }
+    topics = consumed_topics(settings)
     sent_before = {} if again else store.requeued()
     planned = [
         (record, requeue_of(record.letter, topics, sent_before.get(letter_key(record.raw))))

@@ -35,7 +35,7 @@ from kafka.errors import KafkaError
 
 from pipeline.errors import BrokerError
 from pipeline.kafka.broker import EmbeddedBroker, port_open
-from pipeline.kafka.topics import TopicRole, topic_spec
+from pipeline.kafka.topics import consumed_topics, topic_spec
 from pipeline.settings import Settings
 
 log = logging.getLogger("wirewatch")
@@ -248,16 +248,12 @@ def stop_recorded(path: Path, timeout_s: float = 10.0) -> BrokerRecord | None:
 def unprocessed(settings: Settings) -> int:
     """Messages on the topics the workers consume beyond their group's committed offsets;
     -1 when the broker cannot tell (then nothing is assumed processed)."""
-    roles: list[TopicRole] = ["articles", "deduped", "embedded", "corrections"]
-    if settings.webhook_url is not None:
-        roles.append("alerts")  # the webhook agent consumes it
     consumer = _consumer(settings, settings.app_id)
     if consumer is None:
         return -1
     try:
         total = 0
-        for role in roles:
-            name = topic_spec(settings, role).name
+        for name in consumed_topics(settings):
             parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
             ends = consumer.end_offsets(parts) if parts else {}
             for part in parts:

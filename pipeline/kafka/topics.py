@@ -56,6 +56,15 @@ def topic_spec(settings: Settings, role: TopicRole) -> TopicSpec:
     return next(spec for spec in topic_specs(settings) if spec.role == role)
 
 
+def consumed_topics(settings: Settings) -> list[str]:
+    """The topics the workers' agents read: the stages' inputs, the desk's corrections,
+    and the alerts where the webhook agent runs (a webhook URL is set)."""
+    roles: list[TopicRole] = ["articles", "deduped", "embedded", "corrections"]
+    if settings.webhook_url is not None:
+        roles.append("alerts")
+    return [topic_spec(settings, role).name for role in roles]
+
+
 def admin_client(settings: Settings, timeout_s: float = 10.0) -> KafkaAdminClient:
     servers = settings.kafka_servers.split(",")
     if not any(port_open(*_host_port(server), timeout=2.0) for server in servers):
