@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +106,10 @@ class GroupingModel:
         if unknown:
             raise ValueError(f"unknown part features {sorted(unknown)}")
 
-    @property
+    @cached_property
     def weights(self) -> np.ndarray:
-        """The coefficients in the order of PART_FEATURES."""
+        """The coefficients in the order of PART_FEATURES (made once: every pair of parts
+        the grouping weighs is scored with them)."""
         return np.array([self.coefficients.get(f, 0.0) for f in PART_FEATURES])
 
     def score(self, features: np.ndarray) -> float:
@@ -163,9 +165,10 @@ class MatchModel:
         if self.link not in ("logistic", "identity"):
             raise ValueError(f"unknown link {self.link!r}")
 
-    @property
+    @cached_property
     def weights(self) -> np.ndarray:
-        """The coefficients in the order of FEATURES."""
+        """The coefficients in the order of FEATURES (made once: every candidate of every
+        article is scored with them)."""
         return np.array([self.coefficients.get(f, 0.0) for f in FEATURES])
 
     def uses(self, feature: str) -> bool:

@@ -96,7 +96,8 @@ class EventState:
         self.last_seen = max(self.last_seen, article.published_at)
         if article.source in self.sources:
             return False
-        self.sources[article.source] = SourceSeen(
+        # From a validated article: validating the three fields again cost 2 % of the stage.
+        self.sources[article.source] = SourceSeen.model_construct(
             source=article.source, first_seen=article.published_at, article_id=article.id
         )
         return True
