@@ -564,7 +564,8 @@ class EventIndex:
             mention_query = WeightedQuery(evidence.mentions, self._mention_df)
         words_idf, mentions_idf = self._df.weights(), self._mention_df.weights()
         t = item.published_at.timestamp()
-        events = [self._events[rows.event_ids[n]] for n in nearest]
+        # Rows at or above the cosine floor are in use: each names its event.
+        events = [self._events[str(rows.event_ids[n])] for n in nearest]
         member_cosines = _best_member_cosines(events, item.embedding)
         out = []
         for n, event, member_cosine in zip(nearest, events, member_cosines, strict=True):
