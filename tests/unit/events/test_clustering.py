@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.events import lexical
 from pipeline.events.index import Assignment, ClusterConfig, ClusterItem, EventIndex, event_id_for
-from pipeline.events.model import PART_FEATURES, MatchModel
+from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel
 
 T0 = datetime(2025, 7, 3, tzinfo=UTC)
 # Embeddings alone: the hand-made vectors below carry no text and no time gap to weigh.
@@ -154,6 +154,31 @@ def test_a_long_stream_reuses_rows_and_scores_like_brute_force(batch: int) -> No
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
+
+
+def test_each_candidate_scores_the_best_of_its_own_sampled_members() -> None:
+    """The member cosines of all candidates come from one product: each must still be the
+    best over that event's own members (its first and latest), whatever their counts."""
+    rng = np.random.default_rng(3)
+    index = EventIndex(EMBEDDING_ONLY)
+    members: dict[str, list[np.ndarray]] = {}
+    common = rng.normal(size=8)  # stories near one another: all of them candidates
+    bases = [common + 0.8 * rng.normal(size=8) for _ in range(6)]
+    for n in range(45):  # events of 1 to 10 articles
+        base = bases[n % len(bases)] if n % 7 else common + 0.8 * rng.normal(size=8)
+        item = _item(f"a{n}", list(base + 0.15 * rng.normal(size=8)), n * 0.1)
+        members.setdefault(index.assign(item).event_id, []).append(item.embedding)
+    kept = EMBEDDING_ONLY.members_kept
+    probe = _item("probe", list(common), 5)
+    candidates = index.candidates(probe)
+    assert len(candidates) > 3
+    assert len({len(members[c.event_id]) for c in candidates}) > 2
+    for candidate in candidates:
+        vectors = members[candidate.event_id]
+        sampled = vectors[:1] + vectors[1:][-(kept - 1) :]
+        best = max(float(v @ probe.embedding) for v in sampled)
+        member_cosine = candidate.features[FEATURES.index("member_cosine")]
+        assert member_cosine == pytest.approx(best, abs=1e-6)
 
 
 def test_term_ids_handed_back_change_no_decision(monkeypatch: pytest.MonkeyPatch) -> None:
