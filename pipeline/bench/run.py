@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -178,6 +179,21 @@ def build_feed(config: BenchConfig) -> tuple[list[dict[str, Any]], list[dict[str
 
 
 def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> BenchResult:
+    """Measure in `config.workdir`, or in a temporary directory removed once the run has
+    succeeded (its stores hold every article and vector: hundreds of megabytes at 100,000
+    articles). A failed run leaves it, since its errors name the logs in it."""
+    if config.workdir is not None:
+        config.workdir.mkdir(parents=True, exist_ok=True)
+        return _measure(settings, config, config.workdir, progress)
+    workdir = Path(tempfile.mkdtemp(prefix="wirewatch-bench-"))
+    result = _measure(settings, config, workdir, progress)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def _measure(
+    settings: Settings, config: BenchConfig, workdir: Path, progress: Progress
+) -> BenchResult:
     from pipeline.runtime.threads import limit_blas_threads
 
     limit_blas_threads()
@@ -185,8 +201,6 @@ def run_bench(settings: Settings, config: BenchConfig, progress: Progress) -> Be
     load_before = os.getloadavg()
     feed, warm = build_feed(config)
     lines = encode_lines(feed)
-    workdir = config.workdir or Path(tempfile.mkdtemp(prefix="wirewatch-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     lanes = config.lanes or max(1, (os.cpu_count() or 1) // config.embedding_workers)
     threads = config.torch_threads or 1
 

@@ -29,7 +29,12 @@ KEYS = {
 
 
 def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    env = {**os.environ, "WIREWATCH_MODEL": "hashing", "WIREWATCH_SESSION_TIMEOUT_S": "6"}
+    env = {
+        **os.environ,
+        "WIREWATCH_MODEL": "hashing",
+        "WIREWATCH_SESSION_TIMEOUT_S": "6",
+        "TMPDIR": str(tmp_path),  # where its working directory goes
+    }
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "bench", "--articles", "60", "--dup-share",
          "0.5", "--scale", "500,1000", "--json"],
@@ -48,6 +53,8 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     assert details["embedded"] == details["encode_texts"]
     assert [row["stored"] for row in details["scale"]] == [500, 1000]
     assert all(row["held_events"] >= row["live_events"] > 0 for row in details["scale"])
+    # Its stores and logs went with a successful run.
+    assert not list(tmp_path.glob("wirewatch-bench-*"))
 
 
 def test_bench_splits_the_stages_among_workers(tmp_path) -> None:  # type: ignore[no-untyped-def]
