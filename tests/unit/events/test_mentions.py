@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.mentions import is_day, mentions
+import json
+import random
+from pathlib import Path
+
+from pipeline.mentions import _NOT_PLAIN, _PLAIN_WORDS, _pattern_tokens, _tokens, is_day, mentions
 
 
 def test_names_places_numbers_and_months_are_found() -> None:
@@ -70,3 +74,31 @@ def test_days_count_in_the_headline_and_lead_only() -> None:
     assert "thursday" in found
     # Further down, a story's other days name no happening: months still count.
     assert "monday" not in found and "july 14" not in found and "july" in found
+
+
+def test_the_tokens_are_the_patterns_with_runs_of_plain_words_as_one() -> None:
+    """`_tokens` takes words and marks between spaces as they are and sends the rest to
+    the pattern: the tokens must be the pattern's over the whole text, whatever comes,
+    but for runs of plain words, which `mentions` reads as one."""
+    rng = random.Random(5)
+    pieces = [
+        *"ab Z1 2 ,.;:'\u2019-\n\u00a0\u202fÉé«»\"()…!?_3",
+        " ", "  ", "000", "de ", "del ", "juillet ", "Juli ", "May ", "may ", "3 ", "Paris ",
+        "the ", "The ", "ΑΘΗΝΑ ", "漢字 ", "iPhone ", "l'Élysée ", "qu'il ", "said, ", "Word. ",
+        "30 000 ", "1,200 ", "(AFP) ", "Baden-Württemberg ",
+    ]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 50))) for _ in range(3000)]
+    seeds = Path(__file__).parents[3] / "pipeline/feeds/data/seed_articles.jsonl"
+    texts += [json.loads(line)["body"] for line in seeds.read_text().splitlines()]
+    for text in texts:
+        assert _runs_as_one(_tokens(text)) == _runs_as_one(_pattern_tokens(text)), text
+
+
+def _runs_as_one(tokens: list[str]) -> list[str]:
+    """The tokens with each run of plain words as one (all `mentions` tells apart)."""
+    out: list[str] = []
+    for token in tokens:
+        plain = token[0].islower() and token not in _NOT_PLAIN
+        if not (plain and out and out[-1] == _PLAIN_WORDS):
+            out.append(_PLAIN_WORDS if plain else token)
+    return out
