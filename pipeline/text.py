@@ -38,6 +38,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _ASCII_NON_WORD = str.maketrans(
     {chr(i): " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")}
 )
+_REPLACED_AT_MOST = 32  # distinct characters `words` replaces one by one, beyond: one pass
 
 
 def clean_text(text: str) -> str:
@@ -109,11 +110,29 @@ def words(text: str) -> list[str]:
     folded = text.casefold()
     if folded.isascii():  # nothing to decompose, and a faster split than the regex
         return folded.translate(_ASCII_NON_WORD).split()
+    # Accents become marks, which go; characters beyond ASCII that are no part of a word
+    # can become spaces. Each is replaced in one call for all its places: `str.translate`
+    # reads a text beyond ASCII character by character, several times slower.
     folded = unicodedata.normalize("NFKD", folded)
-    marks = {ord(ch): None for ch in set(folded) if unicodedata.combining(ch)}
-    if marks:
-        folded = folded.translate(marks)
-    return _WORD.findall(folded)
+    marks, non_word, letters_beyond_ascii = [], [], False
+    for ch in set(folded):
+        if ch.isascii():
+            continue
+        if unicodedata.combining(ch):
+            marks.append(ch)
+        elif ch.isalnum():  # a word character to `_WORD`
+            letters_beyond_ascii = True
+        else:
+            non_word.append(ch)
+    if len(marks) + len(non_word) > _REPLACED_AT_MOST:  # one pass, however many they are
+        return _WORD.findall(folded.translate(dict.fromkeys(map(ord, marks))))
+    for mark in marks:
+        folded = folded.replace(mark, "")
+    if letters_beyond_ascii:
+        return _WORD.findall(folded)
+    for ch in non_word:
+        folded = folded.replace(ch, " ")
+    return folded.translate(_ASCII_NON_WORD).split()  # ASCII now: as above
 
 
 HEADLINE_CHARS = 160

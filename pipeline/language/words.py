@@ -93,7 +93,7 @@ ALIASES: dict[str, str] = {
     variant: name for name, variants in _NAMES.items() for variant in variants.split()
 }
 
-_APOSTROPHES = str.maketrans({"\u02bc": "'", "\u02bb": "'", "\u00b4": "'", "`": "'"})
+_APOSTROPHES = ("\u02bc", "\u02bb", "\u00b4", "`")  # written for "'"
 
 
 def fold_alias(word: str) -> str:
@@ -117,7 +117,10 @@ def content_words(
     """The text's words of at least three letters, names in one form; with
     `drop_stop_words`, without its language's stop words (the language guessed when not
     given, or unknown to the lists)."""
-    tokens = words(text.translate(_APOSTROPHES))
+    for apostrophe in _APOSTROPHES:  # `str.translate` would read the whole text slowly
+        if apostrophe in text:
+            text = text.replace(apostrophe, "'")
+    tokens = words(text)
     stop: frozenset[str] = frozenset()
     if drop_stop_words:
         stop = STOP_WORDS.get(language or "") or STOP_WORDS.get(guess_language(tokens) or "")
