@@ -133,9 +133,11 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     }
     found: dict[str, None] = {}
     run: list[str] = []
+    read: set[str] = set()  # the runs read already: a name comes back, and finds the same
 
     def close() -> None:
-        if run:
+        if run and (key := " ".join(run)) not in read:
+            read.add(key)
             parts = [_POSSESSIVE.sub("", w) if "'" in w or "\u2019" in w else w for w in run]
             # Names in one form across languages (Poutine / Putin, Kiew / Kyiv).
             name = " ".join(fold_alias(w) for w in words(" ".join(parts)))
@@ -143,7 +145,7 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
                 found[name] = None
                 if " " in name:  # "Hasim Rahman" also meets a later "Rahman"
                     found.update((w, None) for w in name.split() if len(w) > 2)
-            run.clear()
+        run.clear()
 
     start = True
     day = month = None  # a day of the month, or a month, just before: they pair up
