@@ -3,8 +3,10 @@
 Two signatures per article: one of the whole text (Jaccard and containment), one of its
 lead (the first words), which a copy truncated to its first paragraphs still shares.
 
-Scheme 2 (the signatures in the store are of this scheme; `SCHEME_VERSION` says so):
-- tokens: `pipeline.text.words` (lower-cased, accents folded);
+Scheme 3 (the signatures in the store are of this scheme; `SCHEME_VERSION` says so):
+- tokens: `pipeline.text.words` (lower-cased, accents folded), with Chinese and Japanese
+  split into characters (`pipeline.language.unspaced`: their shingles are character
+  n-grams, not runs of whole clauses);
 - each word gets a 64-bit hash, the first 8 bytes of its BLAKE2b digest (stable across
   processes, unlike Python's `hash`), cached since news reuses its words all the time;
 - a shingle of k words hashes to fmix64(sum of word_hash_j * K_j) folded to 32 bits,
@@ -14,8 +16,8 @@ Scheme 2 (the signatures in the store are of this scheme; `SCHEME_VERSION` says 
   same shingle hashes (a test checks it);
 - the lead's shingles are the first rows of the text's: one pass gives both signatures.
 Scheme 1 hashed each shingle with SHA-1, which cost more than everything else in the
-dedup stage together. A store written with scheme 1 is re-fingerprinted on start
-(`DedupStage.load`).
+dedup stage together; scheme 2 took a clause of Chinese or Japanese for one word. A
+store written with an earlier scheme is fingerprinted again on start (`DedupStage.load`).
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
+from pipeline.language.unspaced import characters, has_unspaced
 from pipeline.settings import Settings
 from pipeline.text import words
 
 # Fixed: signatures are stored and compared across processes, restarts and versions.
 SEED = 1
 SCHEME = "affine32"  # datasketch's permutation scheme
-SCHEME_VERSION = 2  # how shingles are hashed; bump when signatures change
+SCHEME_VERSION = 3  # how shingles are hashed; bump when signatures change
 # Odd multipliers that weigh each word by its place in the shingle (up to 10 words).
 _POSITION = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
@@ -152,6 +155,8 @@ class Fingerprinter:
     def fingerprint(self, body: str, *, source: str = "", title: str | None = None) -> Fingerprint:
         # The title is left out: a wire copy under a new headline is still a copy.
         tokens = words(body)
+        if has_unspaced(body):
+            tokens = characters(tokens)
         hashes = self.shingle_hashes(tokens)
         lead_tokens = min(len(tokens), self.config.lead_words)
         lead_rows = max(1, lead_tokens - self.config.shingle_size + 1)

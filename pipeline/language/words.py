@@ -3,7 +3,9 @@ another, with the function words of its language left out and names that languag
 write differently (Poutine / Putin, Kiev / Kyiv / Kiew) brought to one form, so that a
 French and a German report of one call share them.
 
-Tokens come from `pipeline.text.words` (lower case, accents folded). Elision needs no
+Tokens come from `pipeline.text.words` (lower case, accents folded); Chinese and
+Japanese, written without spaces, give overlapping pairs of characters instead
+(`pipeline/language/unspaced.py`), which are terms whatever their length. Elision needs no
 rule of its own there: an apostrophe splits words, so "l'Ukraine" and "dell'Ucraina"
 give "l" / "dell" and "ukraine" / "ucraina"; the elided articles and pronouns are in
 the stop lists (and words under three letters are dropped anyway). Apostrophes that are
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pipeline.language.unspaced import bigrams, has_unspaced
 from pipeline.text import words
 
 MIN_TERM_CHARS = 3
@@ -125,10 +128,13 @@ def content_words(
     if drop_stop_words:
         stop = STOP_WORDS.get(language or "") or STOP_WORDS.get(guess_language(tokens) or "")
         stop = stop or frozenset()
+    pairs = has_unspaced(text)  # Chinese, Japanese: pairs of characters are the terms
+    if pairs:
+        tokens = bigrams(tokens)
     return [
         ALIASES.get(token, token)
         for token in tokens
-        if len(token) >= MIN_TERM_CHARS and token not in stop
+        if (len(token) >= MIN_TERM_CHARS or (pairs and has_unspaced(token))) and token not in stop
     ]
 
 

@@ -1,4 +1,4 @@
-"""Fingerprint scheme 2: the signatures are datasketch's MinHash of the shingle hashes
+"""Fingerprint scheme 3: the signatures are datasketch's MinHash of the shingle hashes
 (text and lead from one pass), the band index finds what it should, and a store written
 by another scheme is re-fingerprinted on start."""
 
@@ -15,6 +15,7 @@ from pipeline.dedup.fingerprint import SCHEME_VERSION, Fingerprinter
 from pipeline.dedup.index import NearDuplicateIndex
 from pipeline.dedup.lsh import BandIndex
 from pipeline.dedup.stage import DedupStage
+from pipeline.language.unspaced import characters
 from pipeline.store.store import FingerprintRow, Store
 from pipeline.text import words
 from schemas.tables import articles
@@ -22,6 +23,7 @@ from tests.support.paths import ROOT
 
 DATA = ROOT / "pipeline/feeds/data"
 BODIES = [json.loads(line)["body"] for line in (DATA / "sample_feed.jsonl").open()]
+CHINESE = "普京3日与特朗普通电话，双方交谈近一小时。克里姆林宫助理乌沙科夫介绍了通话内容。"
 T0 = datetime(2025, 7, 3, 10, tzinfo=UTC)
 
 
@@ -38,8 +40,8 @@ def _datasketch(hashes: dict[bytes, int], items: list[bytes]) -> np.ndarray:
 
 def test_signatures_are_datasketch_minhashes_of_text_and_lead() -> None:
     fingerprinter = Fingerprinter()
-    for body in [*BODIES, "two words", "x"]:
-        tokens = words(body)
+    for body in [*BODIES, "two words", "x", CHINESE]:
+        tokens = characters(words(body))  # the characters of Chinese, other words whole
         size = min(3, len(tokens))
         shingles = [" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)]
         hashes = dict(zip(shingles, fingerprinter.shingle_hashes(tokens).tolist(), strict=True))

@@ -18,6 +18,7 @@ from pipeline.settings import Settings
 from tests.support.paths import ROOT, SEED_ARTICLES
 
 NEARDUP = ROOT / "data/eval/neardup.jsonl"
+MULTISCRIPT_COPIES = ROOT / "data/eval/variants/multiscript.copies.jsonl"
 DEV = ROOT / "data/eval/ecbplus_dev.jsonl"
 SEED_IDS = {json.loads(line)["id"] for line in SEED_ARTICLES.read_text().splitlines()}
 
@@ -188,6 +189,23 @@ def test_the_near_duplicate_set_meets_the_goals(minilm: Encoder) -> None:
     assert all(prediction.duplicate_of[i] is None for i in originals)
     # The seed articles are one event in there too, with none of them a copy.
     assert len({prediction.event_of[i] for i in SEED_IDS}) == 1
+
+
+def test_copies_are_found_in_scripts_without_spaces_or_capitals() -> None:
+    # Chinese and Japanese as characters (pipeline/language/unspaced.py): with a clause
+    # taken for a word, 7 of 24 Chinese and 12 of 27 Japanese copies were found.
+    corpus = load_corpus(MULTISCRIPT_COPIES)
+    prediction = replay(corpus, Settings(model="hashing"), load_encoder("hashing"))
+    assert corpus.duplicates is not None
+    found: dict[str, list[bool]] = {}
+    for article_id, original in corpus.duplicates.items():
+        if original is None:  # a report written on its own is never flagged
+            assert prediction.duplicate_of[article_id] is None, article_id
+            continue
+        language = next(m["language"] for m in corpus.messages if m["id"] == article_id)
+        found.setdefault(language, []).append(prediction.duplicate_of[article_id] == original)
+    assert all(found["zh"]) and all(found["ja"]) and all(found["ar"]) and all(found["ru"])
+    assert sum(found["ko"]) >= 22  # two halves of short Korean reports are below the bar
 
 
 @pytest.mark.slow
