@@ -27,9 +27,14 @@ class DedupConfig:
     num_perm: int = 128
     # A copy: whole texts alike (headline changed, agency line or footer added, light edits)...
     dup_jaccard: float = 0.5
-    # ...or the smaller text nearly all inside the larger, with the same lead (truncation).
+    # ...or the smaller text nearly all inside the larger, with the same lead (truncation):
+    # leads of full length alike at this Jaccard; a text shorter than a lead is all lead,
+    # and then nearly all of it inside the other's lead, as much as two full leads at
+    # this Jaccard share (a copy of 25 words could never reach a Jaccard of 0.5 with a
+    # lead of 60).
     dup_containment: float = 0.8
     lead_jaccard: float = 0.5
+    lead_shingles: int = 58  # of a full lead: lead_words - shingle_size + 1
     # LSH recall thresholds sit below the decision thresholds so that candidates are not missed.
     candidate_jaccard: float = 0.3
     candidate_lead: float = 0.4
@@ -40,6 +45,7 @@ class DedupConfig:
             num_perm=settings.num_perm,
             dup_jaccard=settings.dup_jaccard,
             dup_containment=settings.dup_containment,
+            lead_shingles=max(1, settings.lead_words - settings.shingle_size + 1),
         )
 
 
@@ -140,11 +146,15 @@ class NearDuplicateIndex:
         if j >= self.config.dup_jaccard:
             return j
         c = containment(j, a.size, b.size)
-        if c >= self.config.dup_containment:
-            lead = jaccard(a.lead_signature, b.lead_signature)
-            if lead >= self.config.lead_jaccard:
-                return c
+        if c >= self.config.dup_containment and self._same_lead(a, b):
+            return c
         return None
+
+    def _same_lead(self, a: Fingerprint, b: Fingerprint) -> bool:
+        full, t = self.config.lead_shingles, self.config.lead_jaccard
+        lead = jaccard(a.lead_signature, b.lead_signature)
+        # For two full leads this is `lead >= t` (containment of equal sets is 2J/(1+J)).
+        return containment(lead, min(a.size, full), min(b.size, full)) >= 2 * t / (1 + t)
 
     def add(
         self,

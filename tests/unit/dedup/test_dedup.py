@@ -40,6 +40,8 @@ EDITS = {
     .replace("Moscou", "la Russie", 2),
     "first two paragraphs": "\n".join(_paragraphs(ORIGINAL)[:2]),
     "first paragraph": _paragraphs(ORIGINAL)[0],
+    # 28 words where a lead has 60: all inside the original's lead, a lead Jaccard of 0.45.
+    "first 26 words": " ".join(ORIGINAL.split()[:26]),
     "html wrapped": "".join(f"<p>{p}</p>" for p in _paragraphs(ORIGINAL)),
 }
 
@@ -59,6 +61,12 @@ def test_independent_reports_are_not_copies() -> None:
     prints = [fingerprinter.fingerprint(a["body"]) for a in SEED]
     for a, b in itertools.combinations(prints, 2):
         assert jaccard(a.signature, b.signature) < 0.1
+
+
+def test_a_short_passage_from_further_down_is_not_a_truncation() -> None:
+    # All inside the original, but not where it starts: a quotation, not a copy.
+    index = _index_with_seed()
+    assert index.find(fingerprinter.fingerprint(" ".join(ORIGINAL.split()[-25:]))) is None
 
 
 def test_a_copy_of_a_copy_links_to_the_first_article() -> None:
