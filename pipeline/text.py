@@ -136,7 +136,8 @@ def words(text: str) -> list[str]:
 
 
 HEADLINE_CHARS = 160
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+# Chinese and Japanese end a sentence with a full-width mark and no space after it.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s|(?<=[。！？])")
 
 
 def first_sentence(body: str) -> str:

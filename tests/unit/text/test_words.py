@@ -7,7 +7,7 @@ import re
 import sys
 import unicodedata
 
-from pipeline.text import words
+from pipeline.text import first_sentence, words
 
 
 def test_accents_fold_and_marks_split_words() -> None:
@@ -35,3 +35,9 @@ def test_words_are_the_runs_of_word_characters_once_accents_are_gone() -> None:
 def _by_definition(text: str) -> list[str]:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return re.findall(r"\w+", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def test_the_first_sentence_ends_at_a_full_width_mark_too() -> None:
+    body = "葡萄牙足协3日发表声明，对若塔遇难表示哀悼。事故发生在西班牙。"
+    assert first_sentence(body) == "葡萄牙足协3日发表声明，对若塔遇难表示哀悼。"
+    assert first_sentence("Le Kremlin a parlé. Puis rien.") == "Le Kremlin a parlé."
