@@ -174,6 +174,12 @@ class DedupStage:
         again from the stored bodies. An article not stored yet (in flight at the upgrade)
         has no body to read: it leaves the live index, and a later copy of it is taken for
         an original."""
+        log.info(
+            "fingerprint scheme %s -> %s: fingerprinting the %d live articles again",
+            self.store.meta("fingerprint_scheme") or "1",
+            SCHEME_VERSION,
+            len(rows),
+        )
         bodies = self.store.bodies_of(r.article_id for r in rows)
         fresh = []
         for row in rows:

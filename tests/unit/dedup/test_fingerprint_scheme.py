@@ -5,9 +5,11 @@ by another scheme is re-fingerprinted on start."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 from sqlalchemy import insert
 
@@ -65,7 +67,9 @@ def test_band_index_finds_equal_bands_and_forgets_removed_items() -> None:
     assert bands.query(bands.keys(a)) == {"b"}
 
 
-def test_a_store_of_another_scheme_is_fingerprinted_again(sqlite_url: str) -> None:
+def test_a_store_of_another_scheme_is_fingerprinted_again(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     store = Store(sqlite_url)
     store.create_schema()
     junk = np.arange(128, dtype=np.uint32)  # what an old scheme might have stored
@@ -83,7 +87,9 @@ def test_a_store_of_another_scheme_is_fingerprinted_again(sqlite_url: str) -> No
             )
         )  # fmt: skip
     stage = DedupStage(store, NearDuplicateIndex(), Fingerprinter(), window=timedelta(hours=72))
-    assert stage.load() == 1  # the article without a stored body left the index
+    with caplog.at_level(logging.INFO):
+        assert stage.load() == 1  # the article without a stored body left the index
+    assert f"fingerprint scheme 1 -> {SCHEME_VERSION}: fingerprinting the 2 live" in caplog.text
     match = stage.index.find(Fingerprinter().fingerprint(BODIES[0]))
     assert match is not None and match.canonical_id == "old-1"
     assert store.meta("fingerprint_scheme") == str(SCHEME_VERSION)
