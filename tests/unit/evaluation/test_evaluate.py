@@ -204,8 +204,9 @@ def test_copies_are_found_in_scripts_without_spaces_or_capitals() -> None:
             continue
         language = next(m["language"] for m in corpus.messages if m["id"] == article_id)
         found.setdefault(language, []).append(prediction.duplicate_of[article_id] == original)
-    assert all(found["zh"]) and all(found["ja"]) and all(found["ar"]) and all(found["ru"])
-    assert sum(found["ko"]) >= 22  # two halves of short Korean reports are below the bar
+    # Two Korean halves of short reports, too, since a text shorter than a lead is all lead.
+    assert set(found) == {"zh", "ja", "ko", "ar", "ru"}
+    assert all(all(hits) for hits in found.values())
 
 
 @pytest.mark.slow
