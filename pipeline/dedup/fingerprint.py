@@ -58,6 +58,11 @@ class FingerprintConfig:
     def from_settings(cls, settings: Settings) -> FingerprintConfig:
         return cls(settings.shingle_size, settings.num_perm, settings.lead_words)
 
+    @property
+    def lead_shingles(self) -> int:
+        """The shingles of a full lead."""
+        return max(1, self.lead_words - self.shingle_size + 1)
+
 
 @dataclass(frozen=True)
 class Fingerprint:

@@ -15,7 +15,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.dedup.fingerprint import Fingerprint, containment, jaccard
+from pipeline.dedup.fingerprint import Fingerprint, FingerprintConfig, containment, jaccard
 from pipeline.dedup.lsh import BandIndex
 from pipeline.settings import Settings
 
@@ -34,7 +34,7 @@ class DedupConfig:
     # lead of 60).
     dup_containment: float = 0.8
     lead_jaccard: float = 0.5
-    lead_shingles: int = 58  # of a full lead: lead_words - shingle_size + 1
+    lead_shingles: int = FingerprintConfig().lead_shingles
     # LSH recall thresholds sit below the decision thresholds so that candidates are not missed.
     candidate_jaccard: float = 0.3
     candidate_lead: float = 0.4
@@ -45,7 +45,7 @@ class DedupConfig:
             num_perm=settings.num_perm,
             dup_jaccard=settings.dup_jaccard,
             dup_containment=settings.dup_containment,
-            lead_shingles=max(1, settings.lead_words - settings.shingle_size + 1),
+            lead_shingles=FingerprintConfig.from_settings(settings).lead_shingles,
         )
 
 
