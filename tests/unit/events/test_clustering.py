@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from pipeline.events import lexical
-from pipeline.events.index import Assignment, ClusterConfig, ClusterItem, EventIndex, event_id_for
+from pipeline.events.index import (
+    Assignment,
+    ClusterConfig,
+    ClusterItem,
+    EventIndex,
+    _top_rows,
+    event_id_for,
+)
 from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel
 
 T0 = datetime(2025, 7, 3, tzinfo=UTC)
@@ -42,6 +49,31 @@ def test_evicted_events_are_not_joined() -> None:
     index.assign(_item("b", [0, 1, 0], hours=10))
     assert index.evict_before(T0 + timedelta(hours=5)) == [a.event_id]
     assert index.assign(_item("c", [1, 0, 0], hours=11)).created
+
+
+@pytest.mark.parametrize("rows", [0, 5, 64, 65, 200, 3000])
+def test_the_top_rows_are_those_a_full_sort_puts_first(rows: int) -> None:
+    rng = np.random.default_rng(rows)
+    for count in (1, 3, 8, 70):
+        values = rng.random(rows).astype(np.float32)
+        rounded = np.round(values, 1)  # many equal values: the lower row comes first
+        for v in (values, rounded):
+            expected = np.argsort(-v, kind="stable")[:count]
+            assert _top_rows(v, count).tolist() == expected.tolist()
+
+
+def test_the_largest_open_event_leaves_the_count_when_it_closes() -> None:
+    index = EventIndex(ClusterConfig(model=MatchModel.embedding_only(0.8), reopen_lookback_h=24))
+    for n in range(3):
+        index.assign(_item(f"a{n}", [1, 0.01 * n, 0]))
+    index.assign(_item("b", [0, 1, 0], hours=10))
+    assert index.largest_open() == 3
+    assert index.evict_before(T0 + timedelta(hours=5)) == []  # the first closes, held
+    assert (index.held, index.largest_open()) == (2, 1)
+    assert index.assign(_item("a3", [1, 0, 0], hours=12)).reopened
+    assert index.largest_open() == 4
+    index.evict_before(T0 + timedelta(hours=60))  # both closed, then dropped
+    assert (index.held, index.largest_open()) == (0, 0)
 
 
 def test_restore_rebuilds_the_same_decisions() -> None:
