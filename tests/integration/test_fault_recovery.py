@@ -169,8 +169,12 @@ def check_against(
         # A restart itself rebuilds the stages exactly (tests/unit/events/test_restart_exact.py);
         # the order differs where two embedding workers interleave their output. Also seen
         # after a broker restart and once after a database outage, where the feed reaches
-        # the event stage in its own order: cause not found yet (the message below names
-        # the articles placed otherwise).
+        # the event stage in the same order but in other batches: the grouping weighs its
+        # due parts again once per batch (pipeline/events/grouping.py), so the batch
+        # boundaries alone move decisions (ecbplus_dev and its twins variant in the same
+        # order, the first batch 10 or 30 articles and 64 after: 40 to 112 of 772 articles
+        # in another group with use-m3 and the static lane, BCubed F1 within 0.006 of the
+        # batches from the start; the message below names the articles placed otherwise).
         pytest.xfail(
             f"{scenario}: clustering differs from the undisturbed run "
             f"({got.counts} against {baseline.counts}); nothing was lost or doubled; "
