@@ -260,8 +260,9 @@ class _Rows:
     def __init__(self) -> None:
         self.centroids = np.zeros((0, 0), dtype=np.float32)
         self.live = np.zeros(0, dtype=bool)  # held (open or closed), not a free row
-        self.open = np.zeros(0, dtype=bool)  # held and open
-        self.sizes = np.zeros(0, dtype=np.int64)  # each event's articles, as of `set`
+        # Each open event's articles (as of `set`, only ever called on an open event); 0
+        # for a closed event and a free row.
+        self.open_sizes = np.zeros(0, dtype=np.int64)
         self.event_ids: list[str | None] = []
         self.end = 0  # one past the highest row in use
         self._free: list[int] = []  # a heap: the lowest free row is taken first
@@ -272,14 +273,14 @@ class _Rows:
             self._grow(dim)
         row = heapq.heappop(self._free)
         self.event_ids[row] = event_id
-        self.live[row] = self.open[row] = True
+        self.live[row] = True
         self.end = max(self.end, row + 1)
         return row
 
     def release(self, row: int) -> None:
         self.event_ids[row] = None
-        self.live[row] = self.open[row] = False
-        self.sizes[row] = 0
+        self.live[row] = False
+        self.open_sizes[row] = 0
         self.centroids[row] = 0.0
         self.changed.add(row)
         heapq.heappush(self._free, row)
@@ -288,7 +289,7 @@ class _Rows:
 
     def set(self, event: _LiveEvent) -> None:
         self.centroids[event.row] = _unit(event.vector_sum)
-        self.sizes[event.row] = event.size
+        self.open_sizes[event.row] = event.size
         self.changed.add(event.row)
 
     def _grow(self, dim: int) -> None:
@@ -299,8 +300,7 @@ class _Rows:
             centroids[:old] = self.centroids
         self.centroids = centroids
         self.live = np.concatenate([self.live, np.zeros(size - old, dtype=bool)])
-        self.open = np.concatenate([self.open, np.zeros(size - old, dtype=bool)])
-        self.sizes = np.concatenate([self.sizes, np.zeros(size - old, dtype=np.int64)])
+        self.open_sizes = np.concatenate([self.open_sizes, np.zeros(size - old, dtype=np.int64)])
         self.event_ids.extend([None] * (size - old))
         self._free = list(range(old, size))  # ascending: already a heap
 
@@ -358,8 +358,7 @@ class EventIndex:
     def largest_open(self) -> int:
         """Articles in the largest open event."""
         rows = self._rows
-        sizes = rows.sizes[: rows.end][rows.open[: rows.end]]
-        return int(sizes.max()) if len(sizes) else 0
+        return int(rows.open_sizes[: rows.end].max(initial=0))
 
     def assign(self, item: ClusterItem) -> Assignment:
         evidence = self._evidence(item)
@@ -699,7 +698,7 @@ class EventIndex:
     def _close(self, event: _LiveEvent) -> None:
         """Out of the live window: its articles leave the statistics; it may reopen."""
         event.closed = True
-        self._rows.open[event.row] = False
+        self._rows.open_sizes[event.row] = 0  # `set` again when it reopens and grows
         self.open_events -= 1
         self._df.remove(event.term_documents, event.size)
         self._mention_df.remove(event.mention_documents, event.size)
@@ -707,7 +706,6 @@ class EventIndex:
 
     def _reopen(self, event: _LiveEvent) -> None:
         event.closed = False
-        self._rows.open[event.row] = True
         self.open_events += 1
         self._df.put_back(event.term_documents, event.size)
         self._mention_df.put_back(event.mention_documents, event.size)
