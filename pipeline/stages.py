@@ -97,9 +97,12 @@ class InProcessPipeline:
         self.events = build_event_stage(settings, store, encoder)
 
     def load(self) -> None:
-        """Rebuild both indexes from the store, as a worker does on start."""
+        """Rebuild both indexes from the store, as a worker does on start (with the parts
+        a stop left unweighed weighed again: `Services.event_stage`)."""
         self.dedup.load()
         self.events.load()
+        if self.events.grouping.due:
+            self.events.save(self.events.settle(datetime.now(UTC)))
 
     def deduplicate(self, lines: Sequence[bytes], now: datetime) -> DedupPlan:
         plan = self.dedup.plan([Incoming(line, now) for line in lines], now)

@@ -185,6 +185,17 @@ webhook_deliveries = Table(
     Column("error", Text),
 )
 
+# Parts of events grown to a size at which the grouping weighs them again
+# (pipeline/events/grouping.py): written with the batch that grew them, deleted with the
+# regroup that weighed them. A worker stopped between the two weighs them on start, as it
+# would have: otherwise those parts would wait for their next size, and a stop would
+# leave events that an undisturbed run mends.
+due_parts = Table(
+    "due_parts",
+    metadata,
+    Column("part_id", String(64), primary_key=True),
+)
+
 # Dead letters whose originals `wirewatch dlq --requeue` sent back: a dead letter (one
 # message of the dead-letter topic, named by a digest of its bytes, which hold the time it
 # was dead-lettered) goes back once unless asked again, and its listing says so.

@@ -166,6 +166,9 @@ class EventStage:
         # event each part is in (pipeline/events/grouping.py). An editor's merge keeps the
         # halves as parts of one event too, each with its own evidence.
         self.grouping = PartGrouping(index, index.config.model.grouping)
+        # The parts due to be weighed again as the store holds them (`save` keeps them
+        # equal to the grouping's, so that a restart finds the ones a stop left unweighed).
+        self._due_stored: frozenset[str] = frozenset()
         # What leaves memory at the end of a batch: articles by age (an event that goes
         # on for weeks keeps only its recent members here; copies of older ones find
         # their event in the store), events out of the window, and events loaded for one
@@ -181,10 +184,12 @@ class EventStage:
         return len(self._states)
 
     def load(self) -> int:
-        """Rebuild the live events from the store; returns how many."""
+        """Rebuild the live events from the store; returns how many. The parts a batch
+        grew that were not weighed again before a stop are due again: `settle` next."""
         latest = self.store.latest_article_time()
         if latest is None:
             return 0
+        due = frozenset(self.store.due_parts())
         self._watermark = latest
         # The open events, and the closed ones that may still reopen (the index closes them).
         rows = self.store.live_events(latest - self.window - self.index.lookback)
@@ -202,6 +207,8 @@ class EventStage:
             if m.embedding is not None:
                 self._restore(m.event_id, m.part_id or m.event_id, m)
         self.index.evict_before(latest - self.window)
+        self.grouping.due = set(due)
+        self._due_stored = due
         return len(rows)
 
     def plan(self, batch: list[Embedded], now: datetime) -> EventPlan:
@@ -309,8 +316,14 @@ class EventStage:
         return plan
 
     def save(self, plan: EventPlan) -> None:
+        """Write the plan in one transaction, with the parts now due to be weighed again
+        where they changed (a batch grew some, `settle` weighed them)."""
+        due = frozenset(self.grouping.due)
+        if due != self._due_stored:
+            plan.writes.due = due
         if plan.writes:
             self.store.write(plan.writes)
+            self._due_stored = due
 
     def apply(self, correction: Correction, now: datetime) -> EventPlan:
         """Plan an editor's correction; a rejected one plans only its `corrections` row."""

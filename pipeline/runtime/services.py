@@ -163,11 +163,27 @@ class Services:
     async def event_stage(self) -> EventStage:
         if self.events is None or "events" in self.stale:
             self.stale.discard("events")
-            stage = build_event_stage(self.settings, self.store, await self._stage_encoder())
-            loaded = await self.durably(stage.load)
-            log.info("event index rebuilt from the store: %d live events", loaded)
-            self.events = stage
+            try:
+                self.events = await self._rebuilt_event_stage()
+            except BaseException:
+                self.stale.add("events")  # not the old stage: the next batch tries again
+                raise
         return self.events
+
+    async def _rebuilt_event_stage(self) -> EventStage:
+        stage = build_event_stage(self.settings, self.store, await self._stage_encoder())
+        loaded = await self.durably(stage.load)
+        log.info("event index rebuilt from the store: %d live events", loaded)
+        if stage.grouping.due:
+            # A stop came between a batch's write and the regroup of the parts it grew:
+            # they are weighed now, before anything else, as they would have been.
+            due = len(stage.grouping.due)
+            settled = await self.durably(stage.settle, now())
+            await self.durably(stage.save, settled)
+            log.info(
+                "%d parts grown before the stop weighed again: %d moved", due, settled.regrouped
+            )
+        return stage
 
 
 def now() -> datetime:

@@ -210,9 +210,12 @@ class Writes:
     replaced_sources: set[str] = field(default_factory=set)
     corrections: list[CorrectionRow] = field(default_factory=list)
     edited: dict[str, datetime] = field(default_factory=dict)  # event id -> when
+    # The parts due to be weighed again after this write, all of them (`due_parts`); None
+    # leaves the stored ones as they are.
+    due: frozenset[str] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.articles or self.corrections or self.moves)
+        return bool(self.articles or self.corrections or self.moves) or self.due is not None
 
 
 @dataclass(frozen=True)

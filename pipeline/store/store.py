@@ -53,6 +53,7 @@ from schemas.tables import (
     alerts,
     articles,
     corrections,
+    due_parts,
     event_sources,
     event_updates,
     events,
@@ -239,8 +240,19 @@ class Store:
                 upsert_rows(conn, event_updates, _values(writes.updates), key=["id"])
                 upsert_rows(conn, alerts, _values(writes.alerts), key=["id"])
                 upsert_rows(conn, corrections, _values(writes.corrections), key=["id"])
+                if writes.due is not None:
+                    conn.execute(delete(due_parts))
+                    if writes.due:
+                        conn.execute(
+                            due_parts.insert(), [{"part_id": p} for p in sorted(writes.due)]
+                        )
 
         self.run(work)
+
+    def due_parts(self) -> set[str]:
+        """The parts a batch grew that no regroup has weighed yet (`Writes.due`)."""
+        rows = self.run(lambda: self.fetch_all(select(due_parts.c.part_id)))
+        return {r.part_id for r in rows}
 
     def live_events(self, cutoff: datetime) -> list[Any]:
         query = (

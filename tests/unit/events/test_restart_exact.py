@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.embedding.encoder import HashingEncoder
+from pipeline.evaluation.replay import load_corpus
 from pipeline.feeds.synthetic import SyntheticFeed
 from pipeline.settings import Settings
 from pipeline.stages import InProcessPipeline
 from pipeline.store.store import Store
 from tests.support.faults import clustering, placement_differences
+from tests.support.paths import ROOT
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 LINES = list(SyntheticFeed(5).lines(1200))
@@ -55,3 +57,40 @@ def test_restarts_anywhere_end_with_the_undisturbed_clustering() -> None:
         assert decided == undisturbed, f"seed {seed}: " + placement_differences(
             undisturbed, decided
         )
+
+
+# ECB+ with its twin events re-timed to one afternoon (March 2026): parts grow and move.
+TWINS = ROOT / "data/eval/variants/ecbplus_dev.twins_3h.jsonl"
+TWINS_RECEIVED = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def _stopping_before_each_regroup(lines: list[bytes], stop: bool) -> tuple[dict[str, Any], int]:
+    """The stream in batches of 64; with `stop`, after each batch that grew parts to a
+    size weighed again, the worker stops once the batch is written, before the regroup
+    (a kill between its two transactions), and a fresh one is rebuilt from the store.
+    Returns the clustering and how many stops there were."""
+    store = Store("sqlite://")
+    store.create_schema()
+    pipeline = InProcessPipeline(SETTINGS, store, ENCODER)
+    stops = 0
+    for start in range(0, len(lines), SETTINGS.batch_max):
+        dedup = pipeline.deduplicate(lines[start : start + SETTINGS.batch_max], TWINS_RECEIVED)
+        events = pipeline.events
+        events.save(events.plan(pipeline.embed(dedup.forward), TWINS_RECEIVED))
+        if stop and events.grouping.due:
+            pipeline = InProcessPipeline(SETTINGS, store, ENCODER)
+            pipeline.load()
+            stops += 1
+        else:
+            events.save(events.settle(TWINS_RECEIVED))
+    decided = clustering(store)
+    store.close()
+    return decided, stops
+
+
+def test_a_stop_between_a_batch_and_its_regroup_weighs_the_parts_on_start() -> None:
+    lines = list(load_corpus(TWINS).lines())
+    undisturbed, _ = _stopping_before_each_regroup(lines, stop=False)
+    decided, stops = _stopping_before_each_regroup(lines, stop=True)
+    assert stops >= 5
+    assert decided == undisturbed, placement_differences(undisturbed, decided)
