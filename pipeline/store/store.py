@@ -190,7 +190,8 @@ class Store:
 
     def write(self, writes: Writes) -> None:
         """All of a batch's rows in one transaction; a row already there is left as it is,
-        except events, which take the newer aggregate."""
+        except events, which take the newer aggregate, and the parts due, which a write
+        that names them (`Writes.due`) replaces whole."""
 
         def work() -> None:
             with self.engine.begin() as conn:

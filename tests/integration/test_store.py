@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.events.index import EventIndex
 from pipeline.events.stage import EventStage
+from pipeline.store import Writes
 from pipeline.store.store import Store
 from schemas.article import Article
 from schemas.messages import Embedded
@@ -127,4 +128,18 @@ def test_a_store_made_before_requeues_were_recorded_takes_them(db_url: str) -> N
     assert store.requeued() == {}
     store.record_requeues([_requeue("k", "a", "articles", T0)])
     assert store.requeued() == {"k": ("articles", T0)}
+    store.close()
+
+
+def test_the_parts_due_are_replaced_whole_by_each_write_that_names_them(db_url: str) -> None:
+    store = Store(db_url)
+    store.create_schema()
+    store.write(Writes(due=frozenset({"p1", "p2"})))
+    assert store.due_parts() == {"p1", "p2"}
+    store.write(Writes(due=frozenset({"p2", "p3"})))
+    assert store.due_parts() == {"p2", "p3"}
+    store.write(Writes())  # a write that does not name them leaves them
+    assert store.due_parts() == {"p2", "p3"}
+    store.write(Writes(due=frozenset()))
+    assert store.due_parts() == set()
     store.close()
