@@ -177,11 +177,12 @@ def check_against(
         # tests/unit/events/test_restart_exact.py checks restarts on 1,200 articles). A
         # stop between a batch's write and the regroup after it was one more cause until
         # the parts due were stored with the batch (docs/reliability.md): the broker
-        # restart ended here in each of 4 runs before, in 1 of 3 after. What is left is
-        # the order the real pipeline delivers them in, or the word lengths the event
-        # index caches (`EventIndex._norms_of`), which a restart measures anew; not traced
-        # further. On real corpora the batch boundaries can move grouping decisions too
-        # (README, Accuracy). The message names the articles placed otherwise.
+        # restart ended here in each of 4 runs before, in 1 of 3 after (and in 1 of 3
+        # with exact word lengths, `WIREWATCH_EVENT_NORM_TOLERANCE=0`, so not the lengths
+        # the index caches). What is left is the stream the real pipeline delivers after
+        # it: not traced further. On real corpora the batch boundaries can move grouping
+        # decisions too (README, Accuracy). The message names the articles placed
+        # otherwise.
         pytest.xfail(
             f"{scenario}: clustering differs from the undisturbed run "
             f"({got.counts} against {baseline.counts}); nothing was lost or doubled; "
