@@ -166,23 +166,21 @@ def check_against(
     if not same:
         # Known since issue 12's learned matcher, which is sensitive to the order in which
         # the event stage sees the articles (up to 5 events of 304 seen placed otherwise).
-        # The scenarios that end here are the two where the stream reaching the event
-        # stage is not the undisturbed one: two embedding workers interleave their output;
-        # a broker that came back empty lost what was in flight, and the feed is sent again.
-        # Batches, restarts and resends alone do not do it: this feed replayed in process
-        # at the default settings, in batches of random sizes (1 to 120) with restarts
-        # before a third of them, or stopped at 750 to 768 articles with up to 200 more
-        # deduplicated but never placed, then rebuilt and sent again whole, ends with
-        # exactly the clustering of batches of 64 (measured 2026-12-06;
-        # tests/unit/events/test_restart_exact.py checks restarts on 1,200 articles). A
-        # stop between a batch's write and the regroup after it was one more cause until
-        # the parts due were stored with the batch (docs/reliability.md): the broker
-        # restart ended here in each of 4 runs before, in 1 of 3 after (and in 1 of 3
-        # with exact word lengths, `WIREWATCH_EVENT_NORM_TOLERANCE=0`, so not the lengths
-        # the index caches). What is left is the stream the real pipeline delivers after
-        # it: not traced further. On real corpora the batch boundaries can move grouping
-        # decisions too (README, Accuracy). The message names the articles placed
-        # otherwise.
+        # The scenarios that end here are the two where that order changes: two embedding
+        # workers interleave their output; and after a broker that came back empty, what
+        # the worker's producers still held from before reaches the new broker before the
+        # feed sent again (traced 2026-12-06 by logging each batch the event stage placed:
+        # in 4 runs of 4 it placed articles from 1,537 to 1,729 on right after the 768 to
+        # 832 it had stored before the restart, copies before their originals; this ended
+        # here in 6 of 10 runs that day). Batches, restarts and resends alone do not do
+        # it: this feed replayed in process at the default settings, in batches of random
+        # sizes (1 to 120) with restarts before a third of them, or stopped at 750 to 768
+        # articles with up to 200 more deduplicated but never placed, then rebuilt and
+        # sent again whole, ends with exactly the clustering of batches of 64
+        # (tests/unit/events/test_restart_exact.py checks restarts on 1,200 articles, and
+        # a stop between a batch's write and its regroup on the ECB+ twins). On real
+        # corpora the batch boundaries can move grouping decisions too (README, Accuracy).
+        # The message names the articles placed otherwise.
         pytest.xfail(
             f"{scenario}: clustering differs from the undisturbed run "
             f"({got.counts} against {baseline.counts}); nothing was lost or doubled; "
