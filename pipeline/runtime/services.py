@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -153,22 +153,29 @@ class Services:
 
     async def dedup_stage(self) -> DedupStage:
         if self.dedup is None or "dedup" in self.stale:
-            self.stale.discard("dedup")
-            stage = build_dedup_stage(self.settings, self.store)
-            loaded = await self.durably(stage.load)
-            log.info("dedup index rebuilt from the store: %d articles in the live window", loaded)
-            self.dedup = stage
+            self.dedup = await self._rebuilt("dedup", self._rebuilt_dedup_stage)
         return self.dedup
 
     async def event_stage(self) -> EventStage:
         if self.events is None or "events" in self.stale:
-            self.stale.discard("events")
-            try:
-                self.events = await self._rebuilt_event_stage()
-            except BaseException:
-                self.stale.add("events")  # not the old stage: the next batch tries again
-                raise
+            self.events = await self._rebuilt("events", self._rebuilt_event_stage)
         return self.events
+
+    async def _rebuilt(self, name: str, rebuild: Callable[[], Awaitable[T]]) -> T:
+        """A stage rebuilt from the store. One whose rebuild fails stays stale: the next
+        batch tries again instead of running on the stage it was to replace."""
+        self.stale.discard(name)
+        try:
+            return await rebuild()
+        except BaseException:
+            self.stale.add(name)
+            raise
+
+    async def _rebuilt_dedup_stage(self) -> DedupStage:
+        stage = build_dedup_stage(self.settings, self.store)
+        loaded = await self.durably(stage.load)
+        log.info("dedup index rebuilt from the store: %d articles in the live window", loaded)
+        return stage
 
     async def _rebuilt_event_stage(self) -> EventStage:
         stage = build_event_stage(self.settings, self.store, await self._stage_encoder())

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Column, select, update
 
 from pipeline.embedding.encoder import HashingEncoder
 from pipeline.evaluation.replay import load_corpus
@@ -16,7 +16,7 @@ from pipeline.runtime.services import Services
 from pipeline.settings import Settings
 from pipeline.stages import InProcessPipeline
 from pipeline.store.store import Store
-from schemas.tables import articles
+from schemas.tables import articles, fingerprints
 from tests.support.paths import ROOT
 
 SETTINGS = Settings(model="hashing")
@@ -53,26 +53,30 @@ def test_the_parts_a_stop_left_unweighed_are_weighed_on_rebuild(tmp_path: Path) 
     store.close()
 
 
-def test_a_rebuild_that_fails_is_tried_again_not_skipped(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stage", "column"), [("events", articles.c.embedding), ("dedup", fingerprints.c.signature)]
+)
+def test_a_rebuild_that_fails_is_tried_again_not_skipped(
+    tmp_path: Path, stage: str, column: Column[bytes]
+) -> None:
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     store.create_schema()
     pipeline = InProcessPipeline(SETTINGS, store, HashingEncoder())
     pipeline.run_batch(list(load_corpus(TWINS).lines())[:20], RECEIVED)
     services = Services(SETTINGS, store)
-    built = asyncio.run(services.event_stage())
-    # A stored vector the stage cannot read: rebuilding fails until it is mended.
+    rebuild = services.event_stage if stage == "events" else services.dedup_stage
+    built = asyncio.run(rebuild())
+    # A stored value the stage cannot read: rebuilding fails until it is mended.
+    key = next(c for c in column.table.primary_key.columns)
     with store.engine.begin() as conn:
-        stored = conn.execute(articles.select().limit(1)).one()
-        conn.execute(update(articles).where(articles.c.id == stored.id).values(embedding=b"bad"))
-    services.stale.add("events")  # as after a failed batch, or a new assignment
+        row = conn.execute(select(key, column).limit(1)).one()
+        conn.execute(update(column.table).where(key == row[0]).values({column.name: b"bad"}))
+    services.stale.add(stage)  # as after a failed batch, or a new assignment
     for _ in range(2):
         with pytest.raises(ValueError):
-            asyncio.run(services.event_stage())
+            asyncio.run(rebuild())
     with store.engine.begin() as conn:
-        conn.execute(
-            update(articles).where(articles.c.id == stored.id).values(embedding=stored.embedding)
-        )
-    rebuilt = asyncio.run(services.event_stage())
+        conn.execute(update(column.table).where(key == row[0]).values({column.name: row[1]}))
+    rebuilt = asyncio.run(rebuild())
     assert rebuilt is not built
-    assert rebuilt.live_events == built.live_events
     store.close()
