@@ -13,6 +13,9 @@ Writes, deterministically (fixed seed), one file per variant, `<stem>.<variant>.
   3 hours after the topic's first event starts.
 - `spread_5d`: each event's articles are spread over 5 days: each gets a random time in
   the 5 days after the event's first article (coverage running for days, with gaps).
+- `twins_spread`: both at once: the twins of each topic start within 3 hours of each
+  other, then each event's articles are spread over the 5 days after its start (two
+  stories of one kind covered side by side for days).
 - `no_time`: no usable time at all: `published_at` removed and the file shuffled, so
   that neither the times nor the order of the file say anything.
 
@@ -88,6 +91,10 @@ def spread_5d(records: list[Record], rng: random.Random) -> list[Record]:
     return sorted(out, key=lambda r: r["published_at"])
 
 
+def twins_spread(records: list[Record], rng: random.Random) -> list[Record]:
+    return spread_5d(twins_3h(records, rng), rng)
+
+
 def no_time(records: list[Record], rng: random.Random) -> list[Record]:
     out = []
     for r in records:
@@ -103,6 +110,7 @@ VARIANTS: dict[str, Callable[[list[Record], random.Random], list[Record]]] = {
     "twins_3h": twins_3h,
     "spread_5d": spread_5d,
     "no_time": no_time,
+    "twins_spread": twins_spread,
 }
 
 
