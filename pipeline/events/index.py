@@ -208,11 +208,13 @@ class _LiveEvent:
     day_terms: TermVector = field(default_factory=dict)
     term_documents: Counter[str] = field(default_factory=Counter)
     mention_documents: Counter[str] = field(default_factory=Counter)
-    # IDF-weighted lengths of the three term vectors, and the size of the statistics they
-    # were measured with: measured again when the event changes or the statistics moved.
+    # IDF-weighted lengths of the three term vectors, and the statistics they were
+    # measured with (their size, and how many changes of the word and mention counts
+    # came before): measured again when the event changes or the statistics moved.
     norms: _Norms | None = None
     languages: set[str] = field(default_factory=set)
     norms_documents: int = 0
+    norms_changes: tuple[int, int] = (-1, -1)
     word_arrays: SparseTerms | None = None  # `terms` as arrays, made when needed
 
     def add(self, item: ClusterItem, evidence: _Evidence, kept: int, first: bool) -> None:
@@ -628,14 +630,19 @@ class EventIndex:
 
     def _norms_of(self, event: _LiveEvent, words: IdfWeights, mentions: IdfWeights) -> _Norms:
         """The event's IDF-weighted lengths (words, mentions, headline) and mention mass,
-        measured again only when the event changed or the live statistics grew or shrank by
-        `norm_tolerance` since: a pass over a large event's terms for each of its
-        candidates would cost more than all the rest. (So the scores depend slightly on
-        when a length was last measured, which a restart does not rebuild; a tolerance of 0
-        measures every time.)"""
+        measured again only when the event or the live statistics changed since (many
+        pairs of one regroup, or several articles' candidates between two changes, read
+        them once). With a `norm_tolerance` above 0, only once the statistics grew or
+        shrank by that share: faster, but the scores then depend on when a length was
+        last measured, which a restart does not rebuild."""
         documents = self._df.documents
         tolerance = self.config.norm_tolerance
-        if event.norms is None or abs(documents - event.norms_documents) > (tolerance * documents):
+        changes = (self._df.changes, self._mention_df.changes)
+        if tolerance:
+            stale = abs(documents - event.norms_documents) > tolerance * documents
+        else:
+            stale = changes != event.norms_changes
+        if event.norms is None or stale:
             event.norms = _Norms(
                 words.sparse_norm(self._word_arrays(event)),
                 mentions.norm(event.mention_terms),
@@ -643,6 +650,7 @@ class EventIndex:
                 mentions.mass(event.mention_terms),
             )
             event.norms_documents = documents
+            event.norms_changes = changes
         return event.norms
 
     def _evidence_arrays(self, evidence: _Evidence) -> SparseTerms:

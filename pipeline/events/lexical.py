@@ -85,6 +85,7 @@ class DocumentFrequencies:
     def __init__(self, prior_documents: int = 0) -> None:
         self.documents = 0
         self.prior_documents = prior_documents
+        self.changes = 0  # counts every change of the counts: lengths measured since hold
         self._counts: Counter[str] = Counter()
         self._ids: dict[str, int] = {}
         self.by_id = np.zeros(1024, dtype=np.int64)  # the counts, by term id
@@ -94,12 +95,14 @@ class DocumentFrequencies:
         """One more article, with these distinct terms."""
         terms = list(terms)
         self.documents += 1
+        self.changes += 1
         self._counts.update(terms)
         self.by_id[self._known(terms)] += 1
 
     def remove(self, term_documents: Counter[str], documents: int) -> None:
         """Articles leaving: how many of them had each term, and how many they were."""
         self.documents -= documents
+        self.changes += 1
         self._counts.subtract(term_documents)
         ids, counts = self._known_counts(term_documents)
         self.by_id[ids] -= counts
@@ -109,6 +112,7 @@ class DocumentFrequencies:
     def put_back(self, term_documents: Counter[str], documents: int) -> None:
         """Articles coming back (an event reopened): the inverse of `remove`."""
         self.documents += documents
+        self.changes += 1
         self._counts.update(term_documents)
         ids, counts = self._known_counts(term_documents)
         self.by_id[ids] += counts
