@@ -630,11 +630,10 @@ class EventIndex:
 
     def _norms_of(self, event: _LiveEvent, words: IdfWeights, mentions: IdfWeights) -> _Norms:
         """The event's IDF-weighted lengths (words, mentions, headline) and mention mass,
-        measured again only when the event or the live statistics changed since (many
-        pairs of one regroup, or several articles' candidates between two changes, read
-        them once). With a `norm_tolerance` above 0, only once the statistics grew or
-        shrank by that share: faster, but the scores then depend on when a length was
-        last measured, which a restart does not rebuild."""
+        measured again only when the event or the live statistics changed since (the
+        many pairs of one regroup read them once). With a `norm_tolerance` above 0, only
+        once the statistics grew or shrank by that share: faster, but the scores then
+        depend on when a length was last measured, which a restart does not rebuild."""
         documents = self._df.documents
         tolerance = self.config.norm_tolerance
         changes = (self._df.changes, self._mention_df.changes)

@@ -85,7 +85,7 @@ class DocumentFrequencies:
     def __init__(self, prior_documents: int = 0) -> None:
         self.documents = 0
         self.prior_documents = prior_documents
-        self.changes = 0  # counts every change of the counts: lengths measured since hold
+        self.changes = 0  # how often the counts changed: a length measured since holds
         self._counts: Counter[str] = Counter()
         self._ids: dict[str, int] = {}
         self.by_id = np.zeros(1024, dtype=np.int64)  # the counts, by term id

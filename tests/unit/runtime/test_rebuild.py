@@ -1,5 +1,5 @@
-"""A worker's event stage rebuilt from the store (`Services.event_stage`): the parts a stop
-left unweighed are weighed first, and a rebuild that fails is tried again, never skipped."""
+"""A worker's stages rebuilt from the store (`Services`): the event stage weighs first the
+parts a stop left unweighed, and a rebuild that fails is tried again, never skipped."""
 
 from __future__ import annotations
 
