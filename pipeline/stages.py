@@ -102,7 +102,7 @@ class InProcessPipeline:
         self.dedup.load()
         self.events.load()
         if self.events.grouping.due:
-            self.events.save(self.events.settle(datetime.now(UTC)))
+            self.regroup(datetime.now(UTC))
 
     def deduplicate(self, lines: Sequence[bytes], now: datetime) -> DedupPlan:
         plan = self.dedup.plan([Incoming(line, now) for line in lines], now)
@@ -121,10 +121,15 @@ class InProcessPipeline:
         the events agent does (`EventStage.settle`)."""
         plan = self.events.plan(embedded, now)
         self.events.save(plan)
+        plan.regrouped = self.regroup(now)
+        return plan
+
+    def regroup(self, now: datetime) -> int:
+        """Weigh again the parts that grew, and write their moves, as the events agent
+        does after each batch; returns how many parts moved."""
         settled = self.events.settle(now)
         self.events.save(settled)
-        plan.regrouped = settled.regrouped
-        return plan
+        return settled.regrouped
 
     def correct(self, correction: Correction, now: datetime | None = None) -> EventPlan:
         """An editor's correction, applied and written as the events agent does."""

@@ -82,7 +82,7 @@ def _stopping_before_each_regroup(lines: list[bytes], stop: bool) -> tuple[dict[
             pipeline.load()
             stops += 1
         else:
-            events.save(events.settle(TWINS_RECEIVED))
+            pipeline.regroup(TWINS_RECEIVED)
     decided = clustering(store)
     store.close()
     return decided, stops
