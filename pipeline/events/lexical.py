@@ -8,12 +8,12 @@ from the stored articles on restart. IDF is applied when two texts are compared:
 name or a number that few live articles share weighs much more than a common word.
 
 The words of whole texts are compared as arrays (`SparseTerms`: term ids ascending, and
-their weights): an article holds hundreds of words and a large event thousands, and
-numpy's loops then beat Python's despite their fixed cost of a few microseconds per
-call. Headlines and names are a handful of terms each, where dicts are faster. Every sum
-over terms is taken in an order that does not depend on how the terms came (ascending
-values, or `math.fsum`): a restart hands out the ids in another order, and sets iterate
-in another order in each process, yet a score must come out the same to the last bit.
+their weights), by compiled loops (pipeline/events/kernels.py): an article holds
+hundreds of words and a large event thousands. Headlines and names are a handful of
+terms each, where dicts are faster. Every sum over terms is taken in an order that does
+not depend on how the terms came (ascending values, or `math.fsum`): a restart hands out
+the ids in another order, and sets iterate in another order in each process, yet a score
+must come out the same to the last bit.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pipeline.events import kernels
 from pipeline.language.words import MIN_TERM_CHARS, word_counts
 
 TermVector = dict[str, float]
@@ -64,12 +65,7 @@ class SparseTerms(NamedTuple):
 
 def summed(a: SparseTerms, b: SparseTerms) -> SparseTerms:
     """a + b, each term's weights added in that order (as a dict of sums adds them)."""
-    ids = np.concatenate((a.ids, b.ids))
-    order = ids.argsort(kind="stable")  # a term of `a` stays before the same term of `b`
-    ids = ids[order]
-    weights = np.concatenate((a.weights, b.weights))[order]
-    (first,) = np.diff(ids, prepend=-1).nonzero()
-    return SparseTerms(ids[first], np.add.reduceat(weights, first))
+    return SparseTerms(*kernels.merged(a.ids, a.weights, b.ids, b.weights))
 
 
 COMPACT_FROM = 1 << 16  # term ids handed out before the first `compact`
@@ -189,16 +185,17 @@ class IdfWeights:
 
     def sparse_norm(self, terms: SparseTerms) -> float:
         """`norm` of a vector as arrays."""
-        weighted = terms.weights * self.idf_of(terms.ids)
-        return math.sqrt(_ordered_sum(weighted * weighted))
+        return math.sqrt(
+            kernels.idf_squares(
+                terms.ids, terms.weights, self._frequencies.by_id, _LOGS.array, self.top
+            )
+        )
 
     def sparse_dot(self, a: SparseTerms, b: SparseTerms) -> float:
         """`dot` of two vectors as arrays."""
-        hit, at = _shared(a.ids, b.ids)
-        if not len(hit):
-            return 0.0
-        idf = self.idf_of(a.ids[hit])
-        return _ordered_sum(a.weights[hit] * b.weights[at] * (idf * idf))
+        return kernels.shared_idf_dot(
+            a.ids, a.weights, b.ids, b.weights, self._frequencies.by_id, _LOGS.array, self.top
+        )
 
     def idf(self, term: str) -> float:
         return self.top - self.logs[self.count(term, 0)]
@@ -241,26 +238,6 @@ class _LogTable:
 
 
 _LOGS = _LogTable()
-
-
-def _shared(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the ids both ascending arrays hold are: their positions in `a`, in `b`."""
-    if len(a) > len(b):  # look the smaller one up in the larger one
-        in_b, in_a = _shared(b, a)
-        return in_a, in_b
-    if not len(a):
-        return a, a
-    at = b.searchsorted(a)
-    np.minimum(at, len(b) - 1, out=at)
-    (hit,) = (b[at] == a).nonzero()
-    return hit, at[hit]
-
-
-def _ordered_sum(values: np.ndarray) -> float:
-    """The sum in ascending order (`values` is sorted in place): the same whatever order
-    the terms came in."""
-    values.sort()
-    return float(values.sum())
 
 
 class WeightedQuery:
@@ -309,7 +286,7 @@ class ArrayQuery:
         self._ids = article.ids
         idf = self._idf.idf_of(article.ids)
         weights = article.weights * idf
-        self._norm = math.sqrt(_ordered_sum(weights * weights))
+        self._norm = math.sqrt(kernels.ordered_sum(weights * weights))
         self._twice = weights * idf  # the event side's IDF, folded in
 
     def norm(self, event: SparseTerms) -> float:
@@ -317,10 +294,7 @@ class ArrayQuery:
 
     def cosine(self, event: SparseTerms, event_norm: float | None = None) -> float:
         """As `WeightedQuery.cosine`."""
-        hit, at = _shared(self._ids, event.ids)
-        if not len(hit):
-            return 0.0
-        dot = _ordered_sum(self._twice[hit] * event.weights[at])
+        dot = kernels.shared_dot(self._ids, self._twice, event.ids, event.weights)
         if dot <= 0.0:
             return 0.0
         if event_norm is None:

@@ -1,0 +1,179 @@
+"""Compiled loops over term vectors held as arrays (`SparseTerms` of lexical.py).
+
+Each comparison of two texts' words is a walk over two ascending arrays of term ids. In
+numpy it took about ten calls (search, compare, gather, multiply, sort, sum), each with a
+fixed cost of a microsecond or more: a sixth of the event stage's time on the static
+lane. Here each is one call to a loop compiled by numba.
+
+A sum comes out to the last bit as `np.sort(values).sum()` did (ascending values, then
+numpy's pairwise summation, reproduced in `_pairwise`): a score must not depend on how
+the terms came, nor on which code computed it (tests/unit/events/test_kernels.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_BLOCK = 128  # numpy's block of pairwise summation
+
+
+@njit(cache=True)
+def _block_sum(values: np.ndarray, start: int, count: int) -> float:
+    """numpy's float64 sum of at most 128 values: eight running sums, then the rest."""
+    if count < 8:
+        total = 0.0
+        for i in range(start, start + count):
+            total += values[i]
+        return total
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = 8
+    whole = count - count % 8
+    while i < whole:
+        at = start + i
+        r0 += values[at]
+        r1 += values[at + 1]
+        r2 += values[at + 2]
+        r3 += values[at + 3]
+        r4 += values[at + 4]
+        r5 += values[at + 5]
+        r6 += values[at + 6]
+        r7 += values[at + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < count:
+        total += values[start + i]
+        i += 1
+    return total
+
+
+@njit(cache=True)
+def _left_half(count: int) -> int:
+    half = count // 2
+    return half - half % 8
+
+
+@njit(cache=True)
+def _pairwise(values: np.ndarray) -> float:
+    """numpy's float64 sum of `values`: blocks of up to 128 values (`_block_sum`), a
+    longer run split in two halves, each summed so, then added. Walked with a stack of
+    the halves under way (numba's recursion does not survive its cache)."""
+    if len(values) <= _BLOCK:
+        return _block_sum(values, 0, len(values))
+    starts = np.empty(64, dtype=np.int64)  # depth 64 is beyond any array
+    counts = np.empty(64, dtype=np.int64)
+    lefts = np.empty(64)  # the sum of a run's left half, once known
+    on_right = np.zeros(64, dtype=np.bool_)  # summing the run's right half
+    depth = 0
+    starts[0], counts[0], on_right[0] = 0, len(values), False
+    while True:
+        if counts[depth] > _BLOCK:  # split: the left half first
+            starts[depth + 1], counts[depth + 1] = starts[depth], _left_half(counts[depth])
+            on_right[depth + 1] = False
+            depth += 1
+            continue
+        total = _block_sum(values, starts[depth], counts[depth])
+        while True:  # hand the sum up to the runs it completes
+            depth -= 1
+            if depth < 0:
+                return total
+            if not on_right[depth]:
+                lefts[depth], on_right[depth] = total, True
+                half = _left_half(counts[depth])
+                starts[depth + 1] = starts[depth] + half
+                counts[depth + 1] = counts[depth] - half
+                on_right[depth + 1] = False
+                depth += 1
+                break
+            total = lefts[depth] + total
+
+
+@njit(cache=True)
+def ordered_sum(values: np.ndarray) -> float:
+    """The sum in ascending order of the values (sorted in place)."""
+    values.sort()
+    return _pairwise(values)
+
+
+@njit(cache=True)
+def shared_dot(
+    a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
+) -> float:
+    """Sum of a * b over the ids both hold (ids ascending), in ascending order."""
+    products = np.empty(min(len(a_ids), len(b_ids)))
+    n = i = j = 0
+    while i < len(a_ids) and j < len(b_ids):
+        if a_ids[i] < b_ids[j]:
+            i += 1
+        elif a_ids[i] > b_ids[j]:
+            j += 1
+        else:
+            products[n] = a_values[i] * b_values[j]
+            n += 1
+            i += 1
+            j += 1
+    return ordered_sum(products[:n])
+
+
+@njit(cache=True)
+def shared_idf_dot(
+    a_ids: np.ndarray,
+    a_values: np.ndarray,
+    b_ids: np.ndarray,
+    b_values: np.ndarray,
+    counts: np.ndarray,
+    logs: np.ndarray,
+    top: float,
+) -> float:
+    """Sum of a * b * idf² over the ids both hold, in ascending order; a term's IDF is
+    `top - logs[counts[id]]` (lexical.py's `IdfWeights`)."""
+    products = np.empty(min(len(a_ids), len(b_ids)))
+    n = i = j = 0
+    while i < len(a_ids) and j < len(b_ids):
+        if a_ids[i] < b_ids[j]:
+            i += 1
+        elif a_ids[i] > b_ids[j]:
+            j += 1
+        else:
+            idf = top - logs[counts[a_ids[i]]]
+            products[n] = a_values[i] * b_values[j] * (idf * idf)
+            n += 1
+            i += 1
+            j += 1
+    return ordered_sum(products[:n])
+
+
+@njit(cache=True)
+def idf_squares(
+    ids: np.ndarray, values: np.ndarray, counts: np.ndarray, logs: np.ndarray, top: float
+) -> float:
+    """Sum of (value * idf)² over the terms, in ascending order."""
+    squares = np.empty(len(ids))
+    for i in range(len(ids)):
+        weighted = values[i] * (top - logs[counts[ids[i]]])
+        squares[i] = weighted * weighted
+    return ordered_sum(squares)
+
+
+@njit(cache=True)
+def merged(
+    a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """a + b: the ids of either (ascending), a term's values added as a's then b's."""
+    ids = np.empty(len(a_ids) + len(b_ids), dtype=np.int64)
+    values = np.empty(len(a_ids) + len(b_ids))
+    n = i = j = 0
+    while i < len(a_ids) or j < len(b_ids):
+        if j == len(b_ids) or (i < len(a_ids) and a_ids[i] < b_ids[j]):
+            ids[n], values[n] = a_ids[i], a_values[i]
+            i += 1
+        elif i == len(a_ids) or b_ids[j] < a_ids[i]:
+            ids[n], values[n] = b_ids[j], b_values[j]
+            j += 1
+        else:
+            ids[n], values[n] = a_ids[i], a_values[i] + b_values[j]
+            i += 1
+            j += 1
+        n += 1
+    return ids[:n], values[:n]
