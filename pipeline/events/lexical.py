@@ -21,11 +21,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
 
-from pipeline.events import kernels
 from pipeline.language.words import MIN_TERM_CHARS, word_counts
 
 TermVector = dict[str, float]
@@ -41,6 +41,15 @@ __all__ = [
     "term_vector",
     "weighted",
 ]
+
+
+def _kernels() -> ModuleType:
+    """The compiled loops, imported on first use: numba and its compiler take about
+    100 MB of memory, which the workers that compare no texts (dedup, embedding) need not
+    hold."""
+    from pipeline.events import kernels
+
+    return kernels
 
 
 def term_vector(title: str | None, body: str) -> TermVector:
@@ -65,7 +74,7 @@ class SparseTerms(NamedTuple):
 
 def summed(a: SparseTerms, b: SparseTerms) -> SparseTerms:
     """a + b, each term's weights added in that order (as a dict of sums adds them)."""
-    return SparseTerms(*kernels.merged(a.ids, a.weights, b.ids, b.weights))
+    return SparseTerms(*_kernels().merged(a.ids, a.weights, b.ids, b.weights))
 
 
 COMPACT_FROM = 1 << 16  # term ids handed out before the first `compact`
@@ -186,14 +195,14 @@ class IdfWeights:
     def sparse_norm(self, terms: SparseTerms) -> float:
         """`norm` of a vector as arrays."""
         return math.sqrt(
-            kernels.idf_squares(
+            _kernels().idf_squares(
                 terms.ids, terms.weights, self._frequencies.by_id, _LOGS.array, self.top
             )
         )
 
     def sparse_dot(self, a: SparseTerms, b: SparseTerms) -> float:
         """`dot` of two vectors as arrays."""
-        return kernels.shared_idf_dot(
+        return _kernels().shared_idf_dot(
             a.ids, a.weights, b.ids, b.weights, self._frequencies.by_id, _LOGS.array, self.top
         )
 
@@ -286,7 +295,7 @@ class ArrayQuery:
         self._ids = article.ids
         idf = self._idf.idf_of(article.ids)
         weights = article.weights * idf
-        self._norm = math.sqrt(kernels.ordered_sum(weights * weights))
+        self._norm = math.sqrt(_kernels().ordered_sum(weights * weights))
         self._twice = weights * idf  # the event side's IDF, folded in
 
     def norm(self, event: SparseTerms) -> float:
@@ -294,7 +303,7 @@ class ArrayQuery:
 
     def cosine(self, event: SparseTerms, event_norm: float | None = None) -> float:
         """As `WeightedQuery.cosine`."""
-        dot = kernels.shared_dot(self._ids, self._twice, event.ids, event.weights)
+        dot = _kernels().shared_dot(self._ids, self._twice, event.ids, event.weights)
         if dot <= 0.0:
             return 0.0
         if event_norm is None:
