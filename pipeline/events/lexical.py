@@ -95,6 +95,8 @@ class DocumentFrequencies:
         self._ids: dict[str, int] = {}
         self.by_id = np.zeros(1024, dtype=np.int64)  # the counts, by term id
         self._compacted_at = 0  # how many ids there were after the last `compact`
+        self._weights: IdfWeights | None = None
+        self._weights_documents = 0
 
     def add(self, terms: Iterable[str]) -> None:
         """One more article, with these distinct terms."""
@@ -173,10 +175,14 @@ class DocumentFrequencies:
         return math.log((total + 2) / (self._counts.get(term, 0) + 1)) + 1.0
 
     def weights(self) -> IdfWeights:
-        """`idf` for the current counts, fast, with the weighted sums the index needs."""
-        _LOGS.reach(self.documents + 1)
-        top = math.log(self.documents + self.prior_documents + 2) + 1.0
-        return IdfWeights(top, self)
+        """`idf` for the current counts, fast, with the weighted sums the index needs
+        (made again only when the number of documents changed: it reads the counts as
+        they are)."""
+        if self._weights is None or self._weights_documents != self.documents:
+            _LOGS.reach(self.documents + 1)
+            top = math.log(self.documents + self.prior_documents + 2) + 1.0
+            self._weights, self._weights_documents = IdfWeights(top, self), self.documents
+        return self._weights
 
 
 class IdfWeights:
@@ -221,15 +227,17 @@ class IdfWeights:
         top, count, logs = self.top, self.count, self.logs
         return math.fsum(a[t] * b[t] * (top - logs[count(t, 0)]) ** 2 for t in a.keys() & b.keys())
 
+    def dot_and_shared_mass(self, a: TermVector, b: TermVector) -> tuple[float, float]:
+        """`dot` of the two vectors, and the IDF summed over the terms both hold: one
+        pass over the terms they share."""
+        top, count, logs = self.top, self.count, self.logs
+        shared = [(a[t] * b[t], top - logs[count(t, 0)]) for t in a.keys() & b.keys()]
+        return math.fsum(w * idf**2 for w, idf in shared), math.fsum(idf for _, idf in shared)
+
     def mass(self, terms: TermVector) -> float:
         """The IDF summed over the vector's terms."""
         top, count, logs = self.top, self.count, self.logs
         return sum(top - logs[count(t, 0)] for t in terms)
-
-    def shared_mass(self, a: TermVector, b: TermVector) -> float:
-        """The IDF summed over the terms both vectors hold."""
-        top, count, logs = self.top, self.count, self.logs
-        return math.fsum(top - logs[count(t, 0)] for t in a.keys() & b.keys())
 
 
 class _LogTable:

@@ -94,8 +94,11 @@ def test_the_weighted_sums_follow_the_idf() -> None:
     assert weights.norm(a) == pytest.approx(math.hypot(0.6 * idf("quake"), 0.8 * idf("qeshm")))
     assert weights.dot(a, b) == pytest.approx(0.6 * 0.5 * idf("quake") ** 2)  # shared: quake
     assert weights.mass(b) == pytest.approx(idf("quake") + idf("budget") + idf("never"))
-    assert weights.shared_mass(a, b) == pytest.approx(idf("quake"))
-    assert weights.dot(a, {}) == weights.shared_mass({}, b) == 0.0
+    dot, shared_mass = weights.dot_and_shared_mass(a, b)
+    assert dot == weights.dot(a, b)
+    assert shared_mass == pytest.approx(idf("quake"))
+    assert weights.dot(a, {}) == 0.0
+    assert weights.dot_and_shared_mass({}, b) == (0.0, 0.0)
 
 
 def _brute_force_cosine(
