@@ -176,4 +176,6 @@ def merged(
             i += 1
             j += 1
         n += 1
-    return ids[:n], values[:n]
+    # Copied to their size: a part's arrays are kept, and its terms shared with the
+    # article would otherwise stay allocated at the end of the buffers.
+    return ids[:n].copy(), values[:n].copy()

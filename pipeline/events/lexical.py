@@ -18,6 +18,7 @@ must come out the same to the last bit.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 
+@functools.cache
 def _kernels() -> ModuleType:
     """The compiled loops, imported on first use: numba and its compiler take about
     100 MB of memory, which the workers that compare no texts (dedup, embedding) need not
