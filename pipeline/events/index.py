@@ -51,6 +51,7 @@ from pipeline.events.lexical import (
     SparseTerms,
     TermVector,
     WeightedQuery,
+    load_compiled,
     summed,
     term_vector,
     weighted,
@@ -337,6 +338,8 @@ class EventIndex:
         self._lexical = any(
             model.uses(f) for f in ("words", "mentions", "mention_coverage", "headline")
         )
+        if self._lexical:
+            load_compiled()
         self._events: dict[str, _LiveEvent] = {}
         self._rows = _Rows()
         self._expiry: list[tuple[datetime, str]] = []  # (last_seen, id) of open events, lazy

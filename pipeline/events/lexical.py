@@ -38,6 +38,7 @@ __all__ = [
     "SparseTerms",
     "TermVector",
     "WeightedQuery",
+    "load_compiled",
     "summed",
     "term_vector",
     "weighted",
@@ -51,7 +52,14 @@ def _kernels() -> ModuleType:
     hold."""
     from pipeline.events import kernels
 
+    kernels.warm()
     return kernels
+
+
+def load_compiled() -> None:
+    """Have the compiled loops ready (`kernels.warm`): an index that compares texts
+    calls this when it is built, so that no batch waits for them."""
+    _kernels()
 
 
 def term_vector(title: str | None, body: str) -> TermVector:
