@@ -97,11 +97,12 @@ def ordered_sum(values: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def shared_dot(
+def _shared_products(
     a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
-) -> float:
-    """Sum of a * b over the ids both hold (ids ascending), in ascending order."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """a * b at each id both hold (ids ascending), and those ids."""
     products = np.empty(min(len(a_ids), len(b_ids)))
+    ids = np.empty(len(products), dtype=np.int64)
     n = i = j = 0
     while i < len(a_ids) and j < len(b_ids):
         if a_ids[i] < b_ids[j]:
@@ -109,11 +110,20 @@ def shared_dot(
         elif a_ids[i] > b_ids[j]:
             j += 1
         else:
-            products[n] = a_values[i] * b_values[j]
+            products[n], ids[n] = a_values[i] * b_values[j], a_ids[i]
             n += 1
             i += 1
             j += 1
-    return ordered_sum(products[:n])
+    return products[:n], ids[:n]
+
+
+@njit(cache=True)
+def shared_dot(
+    a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
+) -> float:
+    """Sum of a * b over the ids both hold, in ascending order."""
+    products, _ = _shared_products(a_ids, a_values, b_ids, b_values)
+    return ordered_sum(products)
 
 
 @njit(cache=True)
@@ -128,20 +138,11 @@ def shared_idf_dot(
 ) -> float:
     """Sum of a * b * idf² over the ids both hold, in ascending order; a term's IDF is
     `top - logs[counts[id]]` (lexical.py's `IdfWeights`)."""
-    products = np.empty(min(len(a_ids), len(b_ids)))
-    n = i = j = 0
-    while i < len(a_ids) and j < len(b_ids):
-        if a_ids[i] < b_ids[j]:
-            i += 1
-        elif a_ids[i] > b_ids[j]:
-            j += 1
-        else:
-            idf = top - logs[counts[a_ids[i]]]
-            products[n] = a_values[i] * b_values[j] * (idf * idf)
-            n += 1
-            i += 1
-            j += 1
-    return ordered_sum(products[:n])
+    products, ids = _shared_products(a_ids, a_values, b_ids, b_values)
+    for k in range(len(ids)):
+        idf = top - logs[counts[ids[k]]]
+        products[k] = products[k] * (idf * idf)
+    return ordered_sum(products)
 
 
 @njit(cache=True)
