@@ -59,11 +59,19 @@ async def send_all(messages: Iterable[Outgoing]) -> None:
 
 
 async def _send(messages: list[Outgoing]) -> list[BaseException | None]:
-    """Queue the messages in order, then wait for each; None where it was taken."""
+    """Queue the messages in order, then wait for each; None where it was taken.
+
+    Straight to the app's producer, the one `Topic.send` ends in: faust's own path (its
+    message futures, callbacks and sensors, none of which wirewatch reads) cost 52 to 65
+    us of CPU a message against 11 to 12 (3 KB records, one process; every article is
+    sent three times on its way through)."""
     futures: list[Awaitable[object] | BaseException] = []
     for topic, key, value in messages:
         try:
-            futures.append(await topic.send(key=key, value=value))
+            producer = await topic.app.maybe_start_producer()
+            futures.append(
+                await producer.send(topic.get_topic_name(), key, value, None, None, None)
+            )
         except Exception as exc:
             futures.append(exc)
     outcomes: list[BaseException | None] = []
