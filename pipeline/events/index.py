@@ -478,10 +478,10 @@ class EventIndex:
         features[_P["member_cosine"]] = float(np.maximum.reduce(a.members @ b.members.T, None))
         if a_norms.words and b_norms.words:
             dot = words.sparse_dot(self._word_arrays(a), self._word_arrays(b))
-            features[_P["words"]] = max(0.0, dot / (a_norms.words * b_norms.words))
+            features[_P["words"]] = _cosine_from(dot, a_norms.words, b_norms.words)
         mention_dot, shared = mentions.dot_and_shared_mass(a.mention_terms, b.mention_terms)
         if a_norms.mentions and b_norms.mentions:
-            features[_P["mentions"]] = max(0.0, mention_dot / (a_norms.mentions * b_norms.mentions))
+            features[_P["mentions"]] = _cosine_from(mention_dot, a_norms.mentions, b_norms.mentions)
         features[_P["headline"]] = _weighted_cosine(
             a.headline_terms, b.headline_terms, words, a_norms.headline, b_norms.headline
         )
@@ -737,7 +737,13 @@ def _weighted_cosine(
     """Cosine of two term vectors once each term is weighted by its IDF."""
     if not a_norm or not b_norm:
         return 0.0
-    return max(0.0, weights.dot(a, b) / (a_norm * b_norm))
+    return _cosine_from(weights.dot(a, b), a_norm, b_norm)
+
+
+def _cosine_from(dot: float, a_norm: float, b_norm: float) -> float:
+    """The cosine of two vectors from their product and their lengths (neither 0); a
+    negative one counts as 0."""
+    return max(0.0, dot / (a_norm * b_norm))
 
 
 _BLOCK = 64  # rows per block of `_top_rows`
