@@ -9,10 +9,10 @@ import uuid
 
 import faust
 import pytest
-from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from agents.base import _too_large, send_all
+from tests.support.workers import consume_records
 
 
 def test_send_all_delivers_in_order_and_raises_what_is_too_large(kafka_servers: str) -> None:
@@ -40,16 +40,5 @@ def test_send_all_delivers_in_order_and_raises_what_is_too_large(kafka_servers: 
             await app.producer.stop()
 
     assert _too_large(asyncio.run(send()))
-    consumer = KafkaConsumer(
-        name,
-        bootstrap_servers=kafka_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-        consumer_timeout_ms=5_000,
-    )
-    try:
-        received = [(message.key, message.value) for message in consumer]
-    finally:
-        consumer.close()
-    assert received == sent
+    received = consume_records(kafka_servers, name, idle_s=5.0)
+    assert [(message.key, message.value) for message in received] == sent

@@ -111,8 +111,9 @@ def wait_for(
         time.sleep(interval)
 
 
-def consume_all(servers: str, topic: str, idle_s: float = 2.0) -> list[Any]:
-    """Every message on the topic, from the start (values, JSON-decoded when possible)."""
+def consume_records(servers: str, topic: str, idle_s: float = 2.0) -> list[Any]:
+    """Every record on the topic, from the start, as kafka-python gives them (key, value,
+    offset...): read until none came for `idle_s`."""
     from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(
@@ -123,15 +124,20 @@ def consume_all(servers: str, topic: str, idle_s: float = 2.0) -> list[Any]:
         consumer_timeout_ms=int(idle_s * 1000),
         group_id=None,
     )
-    values = []
     try:
-        for message in consumer:
-            try:
-                values.append(json.loads(message.value))
-            except ValueError:
-                values.append(message.value)
+        return list(consumer)
     finally:
         consumer.close()
+
+
+def consume_all(servers: str, topic: str, idle_s: float = 2.0) -> list[Any]:
+    """Every message on the topic, from the start (values, JSON-decoded when possible)."""
+    values = []
+    for message in consume_records(servers, topic, idle_s):
+        try:
+            values.append(json.loads(message.value))
+        except ValueError:
+            values.append(message.value)
     return values
 
 
