@@ -10,7 +10,7 @@ Scheme 3 (the signatures in the store are of this scheme; `SCHEME_VERSION` says 
 - each word gets a 64-bit hash, the first 8 bytes of its BLAKE2b digest (stable across
   processes, unlike Python's `hash`), cached since news reuses its words all the time;
 - a shingle of k words hashes to fmix64(sum of word_hash_j * K_j) folded to 32 bits,
-  all shingles at once with numpy;
+  all shingles of a text in one compiled loop (pipeline/dedup/kernels.py);
 - the MinHash permutations are datasketch's "affine32" ones with seed 1: the signature
   is the one `datasketch.MinHash(seed=1, scheme="affine32", hashfunc=...)` gives for the
   same shingle hashes (a test checks it);
@@ -22,8 +22,10 @@ store written with an earlier scheme is fingerprinted again on start (`DedupStag
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 from datasketch import MinHash
@@ -88,21 +90,14 @@ def _distinct(values: np.ndarray) -> int:
     return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+@functools.cache
+def _kernels() -> ModuleType:
+    """The compiled loops, imported on first use: numba takes about 100 MB of memory,
+    which a worker that fingerprints nothing (embedding, events alone) need not hold."""
+    from pipeline.dedup import kernels
 
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    # The MurmurHash3 finalizer datasketch applies before its affine32 permutations.
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    kernels.warm()
+    return kernels
 
 
 class Fingerprinter:
@@ -113,8 +108,10 @@ class Fingerprinter:
             raise ValueError(f"shingle_size must be between 1 and {len(_POSITION)}")
         self.config = config
         a, b = MinHash(num_perm=config.num_perm, seed=SEED, scheme=SCHEME).permutations
-        self._a = np.asarray(a, dtype=np.uint32)
-        self._b = np.asarray(b, dtype=np.uint32)
+        # uint32 values, held in 64 bits: the compiled loop multiplies in 64 and masks.
+        self._a = np.asarray(a, dtype=np.uint32).astype(np.uint64)
+        self._b = np.asarray(b, dtype=np.uint32).astype(np.uint64)
+        self._kernels = _kernels()
         self._empty = np.full(config.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
         self._word_hashes: dict[str, int] = {}
 
@@ -137,25 +134,14 @@ class Fingerprinter:
         one shingle of all its words)."""
         if not tokens:
             return np.zeros(0, dtype=np.uint64)
-        hashes = self.word_hashes(tokens)
-        size = min(self.config.shingle_size, len(hashes))
-        count = len(hashes) - size + 1
-        combined = np.zeros(count, dtype=np.uint64)
-        for j in range(size):
-            combined += hashes[j : j + count] * _POSITION[j]
-        return _fmix64(combined)
+        size = min(self.config.shingle_size, len(tokens))
+        return self._kernels.shingle_hashes(self.word_hashes(tokens), size, _POSITION)
 
     def signatures(self, shingle_hashes: np.ndarray, lead_rows: int) -> tuple[np.ndarray, ...]:
         """MinHash of all the shingles and of the first `lead_rows` of them."""
         if len(shingle_hashes) == 0:
             return self._empty.copy(), self._empty.copy()
-        h32 = _fmix32(((shingle_hashes >> np.uint64(32)) ^ shingle_hashes).astype(np.uint32))
-        # Rows: permutations, columns: shingles; the minimum along a row reads contiguous
-        # memory (a fifth faster than the other way round).
-        permuted = self._a[:, None] * h32
-        permuted += self._b[:, None]
-        lead = permuted[:, :lead_rows].min(axis=1)
-        return np.minimum(lead, permuted[:, lead_rows:].min(axis=1, initial=lead.max())), lead
+        return self._kernels.signatures(shingle_hashes, self._a, self._b, lead_rows)
 
     def fingerprint(self, body: str, *, source: str = "", title: str | None = None) -> Fingerprint:
         # The title is left out: a wire copy under a new headline is still a copy.

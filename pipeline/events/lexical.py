@@ -48,7 +48,7 @@ __all__ = [
 @functools.cache
 def _kernels() -> ModuleType:
     """The compiled loops, imported on first use: numba and its compiler take about
-    100 MB of memory, which the workers that compare no texts (dedup, embedding) need not
+    100 MB of memory, which a worker that compares no texts (embedding alone) need not
     hold."""
     from pipeline.events import kernels
 

@@ -13,7 +13,7 @@ import pytest
 from datasketch import MinHash
 from sqlalchemy import insert
 
-from pipeline.dedup.fingerprint import SCHEME_VERSION, Fingerprinter
+from pipeline.dedup.fingerprint import _POSITION, SCHEME_VERSION, Fingerprinter
 from pipeline.dedup.index import NearDuplicateIndex
 from pipeline.dedup.lsh import BandIndex
 from pipeline.dedup.stage import DedupStage
@@ -52,6 +52,31 @@ def test_signatures_are_datasketch_minhashes_of_text_and_lead() -> None:
         assert np.array_equal(fp.signature, _datasketch(hashes, shingles))
         assert np.array_equal(fp.lead_signature, _datasketch(hashes, lead))
         assert fp.size == len(set(shingles))
+
+
+def _scheme_shingle_hash(word_hashes: list[int]) -> int:
+    """The scheme's shingle hash read plainly in Python integers: fmix64 of the sum of
+    each word's hash times the multiplier of its place, modulo 2**64."""
+    mask = (1 << 64) - 1
+    h = sum(w * int(k) for w, k in zip(word_hashes, _POSITION, strict=False)) & mask
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & mask
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & mask
+    return h ^ (h >> 33)
+
+
+def test_shingle_hashes_are_the_schemes_to_the_last_bit() -> None:
+    # Signatures are stored: the compiled loop must hash as every earlier version did.
+    fingerprinter = Fingerprinter()
+    for body in [*BODIES[:5], "two words", "x", CHINESE]:
+        tokens = characters(words(body))
+        size = min(3, len(tokens))
+        word_hashes = fingerprinter.word_hashes(tokens).tolist()
+        expected = [
+            _scheme_shingle_hash(word_hashes[i : i + size]) for i in range(len(tokens) - size + 1)
+        ]
+        assert fingerprinter.shingle_hashes(tokens).tolist() == expected
 
 
 def test_band_index_finds_equal_bands_and_forgets_removed_items() -> None:
