@@ -3,10 +3,10 @@ hashes and MinHash signatures, each one call to a loop compiled by numba.
 
 In numpy the MinHash of a text was a matrix of permutations by shingles (128 by 540 on
 the bench's feed) and the hashes' mixing ten calls on small arrays: about 110 us of the
-dedup stage's 400 to 600 an article; here about 25. The values are the scheme's to the last bit:
-32-bit arithmetic is done in 64 bits and masked, as numba widens 32-bit integers
-(tests/unit/dedup/test_fingerprint_scheme.py checks them against datasketch and a plain
-Python reading of the scheme).
+dedup stage's 400 to 600 an article; here about 25. The values are the scheme's to the
+last bit: 32-bit arithmetic is done in 64 bits and masked, as numba widens 32-bit
+integers (tests/unit/dedup/test_fingerprint_scheme.py checks them against datasketch and
+a plain Python reading of the scheme).
 """
 
 from __future__ import annotations
