@@ -93,7 +93,7 @@ def _distinct(values: np.ndarray) -> int:
 @functools.cache
 def _kernels() -> ModuleType:
     """The compiled loops, imported on first use: numba takes about 80 MB of memory,
-    which a worker that fingerprints nothing (embedding, events alone) need not hold."""
+    which a worker that fingerprints nothing (embedding alone) need not hold."""
     from pipeline.dedup import kernels
 
     kernels.warm()
