@@ -53,27 +53,26 @@ def shingle_hashes(word_hashes: np.ndarray, size: int, positions: np.ndarray) ->
 
 
 @njit(cache=True)
+def _lower_to(least: np.ndarray, shingles: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Lower each permutation's minimum to (a * h + b) modulo 2**32 of each shingle h."""
+    for j in range(len(shingles)):
+        h = _folded_fmix32(shingles[j])
+        for i in range(len(a)):
+            v = np.uint32((a[i] * h + b[i]) & _LOW32)
+            if v < least[i]:
+                least[i] = v
+
+
+@njit(cache=True)
 def signatures(
     shingles: np.ndarray, a: np.ndarray, b: np.ndarray, lead_rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """MinHash of all the shingles and of the first `lead_rows` of them: for each
     permutation, the least (a * h + b) modulo 2**32 (a and b as uint64)."""
-    perms = len(a)
-    lead = np.full(perms, np.uint32(0xFFFFFFFF))
-    split = min(lead_rows, len(shingles))
-    for j in range(split):
-        h = _folded_fmix32(shingles[j])
-        for i in range(perms):
-            v = np.uint32((a[i] * h + b[i]) & _LOW32)
-            if v < lead[i]:
-                lead[i] = v
+    lead = np.full(len(a), np.uint32(0xFFFFFFFF))
+    _lower_to(lead, shingles[:lead_rows], a, b)
     whole = lead.copy()
-    for j in range(split, len(shingles)):
-        h = _folded_fmix32(shingles[j])
-        for i in range(perms):
-            v = np.uint32((a[i] * h + b[i]) & _LOW32)
-            if v < whole[i]:
-                whole[i] = v
+    _lower_to(whole, shingles[lead_rows:], a, b)
     return whole, lead
 
 
