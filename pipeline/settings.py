@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     # embedding and one for the event stage (pipeline/runtime/split.py), so that the two
     # single writers work on two cores; "auto" does so on a machine with two or more.
     split: Literal["auto", "on", "off"] = "auto"
+    # Split so, the event stage's worker runs on a core of its own (the last one) and the
+    # other on the rest (pipeline/runtime/cores.py); false leaves them to the scheduler.
+    pin_cores: bool = True
+    # The cores this worker's process runs on ("1", "0-2,5"); empty: any. The split sets it.
+    cpus: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = Field(6066, ge=1, le=65535)  # /metrics
     batch_max: int = Field(64, ge=1)
@@ -183,6 +188,13 @@ class Settings(BaseSettings):
                 f"stages are a comma-separated choice of {', '.join(STAGES)}; got {value!r}"
             )
         return ",".join(stage for stage in STAGES if stage in named)
+
+    @field_validator("cpus")
+    @classmethod
+    def _listed_cpus(cls, value: str) -> str:
+        from pipeline.runtime.cores import format_cpus, parse_cpus
+
+        return format_cpus(parse_cpus(value))
 
     @field_validator("webhook_url", "editor_token", mode="before")
     @classmethod

@@ -91,7 +91,9 @@ def _load(spec: str, batch_size: int, threads: int) -> None:
     from threadpoolctl import threadpool_limits
 
     from pipeline.embedding.encoder import load_encoder
+    from pipeline.runtime.cores import unpin
 
+    unpin()  # the model may use every core its worker could: it is the limit here
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     _limits = threadpool_limits(max(1, threads), user_api="blas")  # one lane's threads
     _encoder = load_encoder(spec, batch_size=batch_size, threads=threads)

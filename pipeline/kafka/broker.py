@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from pipeline.errors import BrokerError
+from pipeline.runtime.cores import unpin
 
 
 def broker_binary() -> str:
@@ -49,6 +50,7 @@ def _die_with_parent() -> None:
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     os.setpgrp()  # and Ctrl-C in the terminal reaches only the parent, which stops it in order
+    unpin()
 
 
 class EmbeddedBroker:
@@ -108,7 +110,7 @@ class EmbeddedBroker:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=self.detached,
-                preexec_fn=None if self.detached else _die_with_parent,
+                preexec_fn=unpin if self.detached else _die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -21,6 +21,7 @@ import time
 from types import FrameType
 
 from pipeline.errors import ConfigurationError
+from pipeline.runtime.cores import available_cpus, split_cpus
 from pipeline.runtime.ports import check_port_free
 from pipeline.runtime.restart import wait_for_store
 from pipeline.runtime.spawn import spawn_worker, stop_worker
@@ -72,17 +73,19 @@ def run_split(settings: Settings, groups: tuple[str, ...], *args: str) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    for stages, port in zip(groups, ports, strict=True):
+    cpus = split_cpus(groups, available_cpus()) if settings.pin_cores else [""] * len(groups)
+    for stages, port, cores in zip(groups, ports, cpus, strict=True):
         if stopping:  # a signal while starting: start no more
             break
-        update = {"stages": stages, "web_port": port, "split": "off"}
+        update = {"stages": stages, "web_port": port, "split": "off", "cpus": cores}
         worker = spawn_worker(settings.model_copy(update=update), None, *args, supervised=True)
         workers.append(worker)
         log.info(
-            "worker for %s started (pid %d, /metrics on port %d)",
+            "worker for %s started (pid %d, /metrics on port %d, cores %s)",
             stages.replace(",", ", "),
             worker.pid,
             port,
+            cores or "any",
         )
     while not stopping and all(worker.poll() is None for worker in workers):
         time.sleep(0.2)

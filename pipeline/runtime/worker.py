@@ -10,12 +10,14 @@ from collections.abc import Sequence
 
 import faust
 
+from pipeline.errors import ConfigurationError
 from pipeline.kafka.detached import DetachedBroker
 from pipeline.kafka.stall import StallWatch
 from pipeline.kafka.topics import ensure_topics
 from pipeline.kafka.watch import TopicWatch
 from pipeline.logs import configure, logging_config
 from pipeline.runtime.app import Attach, create_app
+from pipeline.runtime.cores import available_cpus, format_cpus, parse_cpus, pin
 from pipeline.runtime.ports import check_port_free
 from pipeline.runtime.restart import restart_on_lost_topics, restart_on_stall, wait_for_store
 from pipeline.runtime.threads import limit_blas_threads
@@ -33,6 +35,8 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
     tag = None if settings.runs_every_stage else {"stages": settings.stages}
     configure(settings.log_format, loglevel, tag)
     log.info("stages of this worker: %s", settings.stages.replace(",", ", "))
+    if settings.cpus:
+        pin_to(settings.cpus)
     store = Store(settings.database)  # a URL that can never work fails here, at once
     check_port_free(settings.web_host, settings.web_port, "web port", "--web-port")
     broker = watch = stalls = None
@@ -75,3 +79,16 @@ def quiet_model_loading() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def pin_to(cpus: str) -> None:
+    """Run on these cores (`WIREWATCH_CPUS`); cores this process may not use are a
+    configuration error, named."""
+    try:
+        pin(parse_cpus(cpus))
+    except OSError as exc:
+        raise ConfigurationError(
+            f"WIREWATCH_CPUS={cpus}: this process may run on cores "
+            f"{format_cpus(available_cpus())} only ({exc.strerror})"
+        ) from exc
+    log.info("cores of this worker: %s", cpus)

@@ -19,6 +19,7 @@ import pytest
 from pipeline.feeds import bundled_feed
 from pipeline.kafka.broker import port_open
 from pipeline.kafka.detached import process_alive
+from pipeline.runtime.cores import parse_cpus
 from pipeline.store.store import Store
 from tests.support.cli import Default, free_port_pair
 from tests.support.workers import wait_for
@@ -73,6 +74,44 @@ def test_a_split_run_places_the_feed_and_stops_cleanly(default: Default, db_url:
     assert run.wait(60) == 0
     assert not any(process_alive(pid) for pid in workers)
     assert not port_open("127.0.0.1", default.broker_port)  # the last worker stopped it
+
+
+def cores_of(pid: int) -> set[frozenset[int]]:
+    """The cores each thread of the process may run on, as found (one set: every thread's)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        status = (task / "status").read_text().splitlines()
+        listed = next(line.split()[1] for line in status if line.startswith("Cpus_allowed_list"))
+        found.add(parse_cpus(listed))
+    return found
+
+
+def stages_of(pid: int) -> str:
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return next(e.split(b"=", 1)[1].decode() for e in environ if e.startswith(b"WIREWATCH_STAGES="))
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: nothing to pin")
+def test_the_event_stage_s_worker_has_a_core_of_its_own(default: Default) -> None:
+    cores = sorted(os.sched_getaffinity(0))
+    run, workers = start(default)
+    try:
+        by_stages = {stages_of(pid): cores_of(pid) for pid in workers}
+        assert by_stages == {
+            "events": {frozenset(cores[-1:])},
+            "dedup,embed": {frozenset(cores[:-1])},
+        }
+        # The embedded broker a worker started serves both: it may run on every core.
+        broker = subprocess.run(
+            ["pgrep", "-f", f"tansu.*127.0.0.1:{default.broker_port}"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        assert len(broker) == 1
+        assert cores_of(int(broker[0])) == {frozenset(cores)}
+    finally:
+        run.send_signal(signal.SIGINT)
+        run.wait(60)
 
 
 def test_a_killed_run_takes_its_workers_with_it(default: Default) -> None:
