@@ -2,16 +2,18 @@
 
 Split in two (pipeline/runtime/split.py), the pipeline waits on the event stage's worker:
 a single writer, one interpreter, the one part that cannot scale out. Left to the
-scheduler, the other worker's threads and the broker share its core with it and move it
-from core to core. Given a core of its own (the last one the parent may use), with the
-other worker on the rest, the static lane's 5,000-article benchmark ran 700 to 820
-articles/s against 620 to 670, both workers spending less CPU per article
-(docs/performance.md, "2026-12-06, late evening"). Pinning the event stage's worker alone
+scheduler, the other worker's threads share its core with it, and its batches take a
+fifth longer while both work. Given a core of its own (the last one the parent may use),
+with the other worker on the rest, the static lane's 5,000-article benchmark ran 689 to
+740 articles/s against 646 to 711 over six alternated pairs (mean +5 %;
+docs/performance.md, "2026-12-06, late evening"). Pinning the event stage's worker alone
 gained nothing: it is keeping the other worker off that core that counts.
 
-A model lane in a child process (a slow model's: pipeline/embedding/process.py) may use
-every core its worker could use before: there the model is the limit, not the event stage.
-So may an embedded broker a worker starts: it serves both workers.
+The model's threads and its lanes' processes (pipeline/runtime/services.py,
+pipeline/embedding/process.py) may use every core the worker could use before: where the
+model is the limit, it needs them all (MiniLM's lanes held to one core ran the pipeline
+at 0.51x its raw encode instead of 0.98x). So may an embedded broker a worker starts: it
+serves both workers.
 """
 
 from __future__ import annotations
@@ -76,8 +78,8 @@ def pin(cpus: frozenset[int]) -> None:
 
 
 def unpin() -> None:
-    """In a process a worker starts (a model lane, the embedded broker): the cores the
-    worker could use before `pin`."""
+    """In a thread or process a worker starts for the model, or the embedded broker's: the
+    cores the worker could use before `pin`."""
     before = os.environ.get(_BEFORE)
     if before:
         os.sched_setaffinity(0, parse_cpus(before))

@@ -27,6 +27,7 @@ from pipeline.embedding import (
 )
 from pipeline.errors import StoreUnavailable
 from pipeline.events import EventStage
+from pipeline.runtime.cores import unpin
 from pipeline.runtime.metrics import TimedEncoder
 from pipeline.settings import Settings
 from pipeline.stages import build_dedup_stage, build_event_stage
@@ -64,8 +65,12 @@ class Services:
     db_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-db")
     )
+    # The model's threads may use every core, where the worker is pinned (cores.py): the
+    # model is the limit of the profiles that run it in threads (MiniLM, its ONNX form).
     model_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="wirewatch-model")
+        default_factory=lambda: ThreadPoolExecutor(
+            1, thread_name_prefix="wirewatch-model", initializer=unpin
+        )
     )
     _encoder_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The event stage's batches and the desk's corrections, one after the other.
@@ -145,7 +150,9 @@ class Services:
             if not self.lanes:
                 count, _ = lane_plan(self.settings)
                 self.lanes = [first] + [await self._load_encoder(n) for n in range(2, count + 1)]
-                self.lane_pool = ThreadPoolExecutor(count, thread_name_prefix="wirewatch-lane")
+                self.lane_pool = ThreadPoolExecutor(
+                    count, thread_name_prefix="wirewatch-lane", initializer=unpin
+                )
         return self.lanes
 
     async def in_lane(self, work: Callable[..., T], *args: Any) -> T:

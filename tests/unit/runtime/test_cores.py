@@ -1,6 +1,6 @@
 """WIREWATCH_CPUS and WIREWATCH_PIN_CORES: the split gives the event stage's worker a core
-of its own; a worker pins every thread it has and starts; its model lanes' and broker's
-processes go back to the cores it had."""
+of its own; a worker pins every thread it has and starts; the model's threads and
+processes, and a broker it starts, go back to the cores it had."""
 
 from __future__ import annotations
 
@@ -68,6 +68,7 @@ def test_the_local_stack_pins_its_split_workers_unless_told_not_to(tmp_path: Pat
 # Run in a process of its own: a worker's pin holds for the whole process.
 PINNED_CHILD = """
 import json, multiprocessing, os, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
 from pipeline.runtime.cores import parse_cpus, pin, unpin
 
 def affinity(tid):
@@ -88,13 +89,16 @@ if __name__ == "__main__":
     queue = multiprocessing.get_context("spawn").Queue()
     child = multiprocessing.get_context("spawn").Process(target=lane, args=(queue,))
     child.start()
-    print(json.dumps({"threads": threads, "lane": queue.get(timeout=60)}))
+    with ThreadPoolExecutor(1, initializer=unpin) as pool:  # as the model's threads
+        lane_thread = pool.submit(lambda: sorted(os.sched_getaffinity(0))).result()
+    seen = {"threads": threads, "lane": queue.get(timeout=60), "lane_thread": lane_thread}
+    print(json.dumps(seen))
     child.join()
 """
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores to tell them apart")
-def test_a_pinned_process_pins_every_thread_and_its_lanes_go_back(tmp_path: Path) -> None:
+def test_a_pinned_process_pins_every_thread_and_its_model_lanes_go_back(tmp_path: Path) -> None:
     import json
 
     cores = sorted(os.sched_getaffinity(0))
@@ -115,6 +119,7 @@ def test_a_pinned_process_pins_every_thread_and_its_lanes_go_back(tmp_path: Path
     assert len(seen["threads"]) >= 3
     assert set(seen["threads"].values()) == {str(cores[-1])}
     assert seen["lane"] == cores
+    assert seen["lane_thread"] == cores
 
 
 def test_cores_the_process_may_not_use_are_one_clear_error() -> None:
