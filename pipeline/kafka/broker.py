@@ -50,7 +50,6 @@ def _die_with_parent() -> None:
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     os.setpgrp()  # and Ctrl-C in the terminal reaches only the parent, which stops it in order
-    unpin()
 
 
 class EmbeddedBroker:
@@ -110,6 +109,7 @@ class EmbeddedBroker:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=self.detached,
+                # Detached, a worker's: on every core, though the worker may be pinned.
                 preexec_fn=unpin if self.detached else _die_with_parent,
             )
         deadline = time.monotonic() + timeout

@@ -36,7 +36,7 @@ def parse_cpus(text: str) -> frozenset[int]:
             continue
         listed = _RANGE.fullmatch(part)
         first = int(listed.group(1)) if listed else 1
-        last = int(listed.group(2) or first) if listed else 0
+        last = int(listed.group(2) or first) if listed else 0  # not a range: refused below
         if last < first:
             raise ValueError(f"cores are listed as 0-2,5; got {text!r}")
         cpus.update(range(first, last + 1))
