@@ -18,6 +18,7 @@ serves both workers.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -62,13 +63,18 @@ def split_cpus(groups: Sequence[str], available: Iterable[int]) -> list[str]:
 
 
 def available_cpus() -> frozenset[int]:
-    """The cores this process may run on."""
+    """The cores this process may run on; none where the system does not say (not Linux:
+    nothing is pinned there)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return frozenset()
     return frozenset(os.sched_getaffinity(0))
 
 
 def pin(cpus: frozenset[int]) -> None:
     """Run every thread of this process, and those it starts later, on these cores (as
     `taskset -a`: on Linux each thread has its own set)."""
+    if not hasattr(os, "sched_setaffinity"):
+        raise OSError(errno.ENOSYS, "cores can be chosen on Linux only")
     os.environ.setdefault(_BEFORE, format_cpus(available_cpus()))
     for task in Path("/proc/self/task").iterdir():
         try:

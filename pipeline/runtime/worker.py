@@ -84,6 +84,8 @@ def quiet_model_loading() -> None:
 def pin_to(cpus: str) -> None:
     """Run on these cores (`WIREWATCH_CPUS`); cores this process may not use are a
     configuration error, named."""
+    if not available_cpus():
+        raise ConfigurationError(f"WIREWATCH_CPUS={cpus}: cores can be chosen on Linux only")
     try:
         pin(parse_cpus(cpus))
     except OSError as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pipeline.runtime.cores import format_cpus, parse_cpus, split_cpus
+from pipeline.runtime.cores import available_cpus, format_cpus, parse_cpus, pin, split_cpus
 from pipeline.runtime.split import SPLIT
 from pipeline.runtime.stack import LocalStack
 from pipeline.settings import Settings
@@ -43,6 +43,17 @@ def test_nothing_is_pinned_where_no_worker_runs_the_event_stage_alone() -> None:
     assert split_cpus(("dedup,embed,events",), {0, 1}) == [""]
     assert split_cpus(("dedup,events", "embed"), {0, 1}) == ["", ""]
     assert split_cpus(("dedup,embed", "embed"), {0, 1}) == ["", ""]
+
+
+def test_where_the_system_does_not_tell_the_cores_nothing_is_pinned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.delattr(os, "sched_setaffinity")
+    assert available_cpus() == frozenset()
+    assert split_cpus(SPLIT, available_cpus()) == ["", ""]
+    with pytest.raises(OSError, match="on Linux only"):
+        pin(frozenset({0}))
 
 
 def test_the_local_stack_pins_its_split_workers_unless_told_not_to(tmp_path: Path) -> None:
