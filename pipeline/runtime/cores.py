@@ -25,7 +25,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 _RANGE = re.compile(r"(\d+)(?:-(\d+))?")
-# Where `pin` leaves the cores the process could use before, for its lanes' processes.
+# Where `pin` leaves the cores the process could use before, for `unpin` in the model's
+# threads and processes and a detached broker.
 _BEFORE = "WIREWATCH_CPUS_BEFORE_PIN"
 
 
@@ -60,6 +61,12 @@ def split_cpus(groups: Sequence[str], available: Iterable[int]) -> list[str]:
         own if stages == "events" else "" if "events" in stages.split(",") else rest
         for stages in groups
     ]
+
+
+def cpus_of_workers(groups: Sequence[str], pin_cores: bool) -> list[str]:
+    """`split_cpus` over the cores this process may use, or "" for each where the settings
+    leave the placement to the scheduler (`WIREWATCH_PIN_CORES=false`)."""
+    return split_cpus(groups, available_cpus()) if pin_cores else [""] * len(groups)
 
 
 def available_cpus() -> frozenset[int]:

@@ -21,7 +21,7 @@ import time
 from types import FrameType
 
 from pipeline.errors import ConfigurationError
-from pipeline.runtime.cores import available_cpus, split_cpus
+from pipeline.runtime.cores import cpus_of_workers
 from pipeline.runtime.ports import check_port_free
 from pipeline.runtime.restart import wait_for_store
 from pipeline.runtime.spawn import spawn_worker, stop_worker
@@ -73,7 +73,7 @@ def run_split(settings: Settings, groups: tuple[str, ...], *args: str) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    cpus = split_cpus(groups, available_cpus()) if settings.pin_cores else [""] * len(groups)
+    cpus = cpus_of_workers(groups, settings.pin_cores)
     for stages, port, cores in zip(groups, ports, cpus, strict=True):
         if stopping:  # a signal while starting: start no more
             break

@@ -16,7 +16,7 @@ from types import TracebackType
 
 from pipeline.errors import StackError
 from pipeline.kafka import EmbeddedBroker, ensure_topics, free_port, port_open
-from pipeline.runtime.cores import available_cpus, split_cpus
+from pipeline.runtime.cores import cpus_of_workers
 from pipeline.runtime.spawn import spawn_worker, stop_worker
 from pipeline.settings import Settings
 from pipeline.store import Store
@@ -139,8 +139,7 @@ class LocalStack:
         update: dict[str, object] = {"split": "off"}
         if self.stages:
             update["stages"] = self.stages[n]
-            if self.settings.pin_cores:
-                update["cpus"] = split_cpus(self.stages, available_cpus())[n]
+            update["cpus"] = cpus_of_workers(self.stages, self.settings.pin_cores)[n]
         if self.private:
             update["web_port"] = free_port(self.settings.web_host)
         return self.settings.model_copy(update=update)

@@ -4,6 +4,7 @@ processes, and a broker it starts, go back to the cores it had."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def test_the_local_stack_pins_its_split_workers_unless_told_not_to(tmp_path: Pat
 
 # Run in a process of its own: a worker's pin holds for the whole process.
 PINNED_CHILD = """
-import json, multiprocessing, os, sys, threading, time
+import json, multiprocessing, os, sys, threading
 from concurrent.futures import ThreadPoolExecutor
 from pipeline.runtime.cores import parse_cpus, pin, unpin
 
@@ -110,8 +111,6 @@ if __name__ == "__main__":
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores to tell them apart")
 def test_a_pinned_process_pins_every_thread_and_its_model_lanes_go_back(tmp_path: Path) -> None:
-    import json
-
     cores = sorted(os.sched_getaffinity(0))
     script = tmp_path / "pinned.py"
     script.write_text(PINNED_CHILD)
