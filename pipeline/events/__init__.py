@@ -4,11 +4,12 @@ they go through, the desk's corrections, and the event stage, single writer of e
 
 from pipeline.events.corrections import Effect, EventFacts, decide, new_event_id
 from pipeline.events.index import Assignment, ClusterConfig, ClusterItem, EventIndex
-from pipeline.events.lexical import DocumentFrequencies, WeightedQuery, term_vector
+from pipeline.events.lexical import ArrayQuery, DocumentFrequencies, term_vector
 from pipeline.events.stage import EventPlan, EventStage, Placed, Situation, preview
 from pipeline.events.tracker import Change, EventState, record
 
 __all__ = [
+    "ArrayQuery",
     "Assignment",
     "Change",
     "ClusterConfig",
@@ -22,7 +23,6 @@ __all__ = [
     "EventState",
     "Placed",
     "Situation",
-    "WeightedQuery",
     "decide",
     "new_event_id",
     "preview",

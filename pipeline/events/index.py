@@ -50,7 +50,6 @@ from pipeline.events.lexical import (
     IdfWeights,
     SparseTerms,
     TermVector,
-    WeightedQuery,
     load_compiled,
     summed,
     term_vector,
@@ -171,6 +170,15 @@ class Candidate:
     cross_language: bool = False
 
 
+class _Arrays(NamedTuple):
+    """Words, mentions and headline as arrays (the ids of the words' and the mentions'
+    DocumentFrequencies): what the texts are compared by."""
+
+    words: SparseTerms
+    mentions: SparseTerms
+    headline: SparseTerms
+
+
 @dataclass
 class _Evidence:
     """An article's text evidence, as term vectors."""
@@ -179,16 +187,19 @@ class _Evidence:
     mentions: TermVector
     headline: TermVector
     days: TermVector  # the mentions that name a day
-    word_arrays: SparseTerms | None = None  # `words` as arrays, made when needed
+    arrays: _Arrays | None = None  # made when needed
 
 
-class _Norms(NamedTuple):
-    """An event's IDF-weighted lengths, and its mentions' IDF mass (for coverage)."""
+@dataclass
+class _Norms:
+    """An event's IDF-weighted lengths, and its mentions' IDF mass (for coverage), each
+    measured when first asked for (`EventIndex._norms_of`): a length is asked for only
+    where the texts share a term, and most candidates share no name or headline word."""
 
-    words: float
-    mentions: float
-    headline: float
-    mention_mass: float
+    words: float | None = None
+    mentions: float | None = None
+    headline: float | None = None
+    mention_mass: float | None = None
 
 
 @dataclass
@@ -216,7 +227,9 @@ class _LiveEvent:
     languages: set[str] = field(default_factory=set)
     norms_documents: int = 0
     norms_changes: tuple[int, int] = (-1, -1)
-    word_arrays: SparseTerms | None = None  # `terms` as arrays, made when needed
+    # `terms`, `mention_terms` and `headline_terms` as arrays, made when needed, then kept
+    # up to date
+    arrays: _Arrays | None = None
     # `first_seen` and `last_seen` in POSIX seconds, for each candidate's time gap: a
     # datetime's `timestamp()` there cost 1.4 % of the event stage.
     first_ts: float = field(init=False)
@@ -470,28 +483,28 @@ class EventIndex:
         """PART_FEATURES between two held events: the evidence of all their articles."""
         a, b = self._events[first], self._events[second]
         words, mentions = self._df.weights(), self._mention_df.weights()
-        a_norms, b_norms = self._norms_of(a, words, mentions), self._norms_of(b, words, mentions)
         features = np.zeros(len(PART_FEATURES))
         rows = self._rows.centroids
         features[_P["centroid_cosine"]] = float(rows[a.row] @ rows[b.row])
         # The reduction itself: `.max()` goes through a Python wrapper, 1 % of the stage.
         features[_P["member_cosine"]] = float(np.maximum.reduce(a.members @ b.members.T, None))
-        if a_norms.words and b_norms.words:
-            dot = words.sparse_dot(self._word_arrays(a), self._word_arrays(b))
-            features[_P["words"]] = _cosine_from(dot, a_norms.words, b_norms.words)
-        mention_dot, shared = mentions.dot_and_shared_mass(a.mention_terms, b.mention_terms)
-        if a_norms.mentions and b_norms.mentions:
-            features[_P["mentions"]] = _cosine_from(mention_dot, a_norms.mentions, b_norms.mentions)
-        features[_P["headline"]] = _weighted_cosine(
-            a.headline_terms, b.headline_terms, words, a_norms.headline, b_norms.headline
-        )
-        coverages = sorted(
-            (
-                shared / a_norms.mention_mass if a_norms.mention_mass else 0.0,
-                shared / b_norms.mention_mass if b_norms.mention_mass else 0.0,
+        # A product above 0 means both hold a shared term, so that neither length is 0.
+        a_arrays, b_arrays = self._arrays_of(a), self._arrays_of(b)
+        dot = words.sparse_dot(a_arrays.words, b_arrays.words)
+        if dot > 0.0:
+            a_norm, b_norm = self._words_norm(a, words), self._words_norm(b, words)
+            features[_P["words"]] = _cosine_from(dot, a_norm, b_norm)
+        dot, shared = mentions.sparse_dot_and_shared_mass(a_arrays.mentions, b_arrays.mentions)
+        if dot > 0.0:
+            a_norm, b_norm = self._mentions_norm(a, mentions), self._mentions_norm(b, mentions)
+            features[_P["mentions"]] = _cosine_from(dot, a_norm, b_norm)
+            features[_P["mention_coverage_min"]], features[_P["mention_coverage_max"]] = sorted(
+                (shared / self._mention_mass(a, mentions), shared / self._mention_mass(b, mentions))
             )
-        )
-        features[_P["mention_coverage_min"]], features[_P["mention_coverage_max"]] = coverages
+        dot = words.sparse_dot(a_arrays.headline, b_arrays.headline)
+        if dot > 0.0:
+            a_norm, b_norm = self._headline_norm(a, words), self._headline_norm(b, words)
+            features[_P["headline"]] = _cosine_from(dot, a_norm, b_norm)
         if a.day_terms and b.day_terms:
             features[_P["days"]] = _cosine(a.day_terms, b.day_terms)
             features[_P["days_stated"]] = 1.0
@@ -577,12 +590,14 @@ class EventIndex:
         nearest = self._nearest_rows(cosines, config.candidates)
         model = self.config.model
         word_query = mention_query = headline_query = None
+        if self._lexical:
+            arrays = self._evidence_arrays(evidence)
         if model.uses("words"):
-            word_query = ArrayQuery(self._evidence_arrays(evidence), self._df)
+            word_query = ArrayQuery(arrays.words, self._df)
         if model.uses("headline"):
-            headline_query = WeightedQuery(evidence.headline, self._df)
+            headline_query = ArrayQuery(arrays.headline, self._df)
         if model.uses("mentions") or model.uses("mention_coverage"):
-            mention_query = WeightedQuery(evidence.mentions, self._mention_df)
+            mention_query = ArrayQuery(arrays.mentions, self._mention_df)
         words_idf, mentions_idf = self._df.weights(), self._mention_df.weights()
         t = item.published_at.timestamp()
         # Rows at or above the cosine floor are in use: each names its event.
@@ -594,16 +609,17 @@ class EventIndex:
             features[_F["centroid_cosine"]] = float(cosines[n])
             features[_F["member_cosine"]] = member_cosine
             if self._lexical:
-                norms = self._norms_of(event, words_idf, mentions_idf)
-            if word_query is not None:
-                features[_F["words"]] = word_query.cosine(self._word_arrays(event), norms.words)
-            if mention_query is not None:
-                features[_F["mentions"]] = mention_query.cosine(event.mention_terms, norms.mentions)
-                features[_F["mention_coverage"]] = mention_query.coverage(event.mention_terms)
-            if headline_query is not None:
-                features[_F["headline"]] = headline_query.cosine(
-                    event.headline_terms, norms.headline
-                )
+                terms = self._arrays_of(event)
+            if word_query is not None and (dot := word_query.dot(terms.words)) > 0.0:
+                norm = self._words_norm(event, words_idf)
+                features[_F["words"]] = _cosine_from(dot, word_query.norm, norm)
+            if mention_query is not None and (dot := mention_query.dot(terms.mentions)) > 0.0:
+                norm = self._mentions_norm(event, mentions_idf)
+                features[_F["mentions"]] = _cosine_from(dot, mention_query.norm, norm)
+                features[_F["mention_coverage"]] = mention_query.coverage(terms.mentions)
+            if headline_query is not None and (dot := headline_query.dot(terms.headline)) > 0.0:
+                norm = self._headline_norm(event, words_idf)
+                features[_F["headline"]] = _cosine_from(dot, headline_query.norm, norm)
             if evidence.days and event.day_terms:
                 features[_F["days"]] = _cosine(evidence.days, event.day_terms)
                 features[_F["days_stated"]] = 1.0
@@ -640,12 +656,12 @@ class EventIndex:
             )
         return cosines
 
-    def _norms_of(self, event: _LiveEvent, words: IdfWeights, mentions: IdfWeights) -> _Norms:
-        """The event's IDF-weighted lengths (words, mentions, headline) and mention mass,
-        measured again only when the event or the live statistics changed since (the
-        many pairs of one regroup read them once). With a `norm_tolerance` above 0, only
-        once the statistics grew or shrank by that share: faster, but the scores then
-        depend on when a length was last measured, which a restart does not rebuild."""
+    def _norms_of(self, event: _LiveEvent) -> _Norms:
+        """The event's IDF-weighted lengths (words, mentions, headline) and mention mass
+        as far as measured, forgotten when the event or the live statistics changed since
+        (the many pairs of one regroup read them once). With a `norm_tolerance` above 0,
+        only once the statistics grew or shrank by that share: faster, but the scores
+        then depend on when a length was measured, which a restart does not rebuild."""
         documents = self._df.documents
         tolerance = self.config.norm_tolerance
         changes = (self._df.changes, self._mention_df.changes)
@@ -654,33 +670,63 @@ class EventIndex:
         else:
             stale = changes != event.norms_changes
         if event.norms is None or stale:
-            event.norms = _Norms(
-                words.sparse_norm(self._word_arrays(event)),
-                mentions.norm(event.mention_terms),
-                words.norm(event.headline_terms),
-                mentions.mass(event.mention_terms),
-            )
+            event.norms = _Norms()
             event.norms_documents = documents
             event.norms_changes = changes
         return event.norms
 
-    def _evidence_arrays(self, evidence: _Evidence) -> SparseTerms:
-        if evidence.word_arrays is None:
-            evidence.word_arrays = self._df.sparse(evidence.words)
-        return evidence.word_arrays
+    def _words_norm(self, event: _LiveEvent, words: IdfWeights) -> float:
+        norms = self._norms_of(event)
+        if norms.words is None:
+            norms.words = words.sparse_norm(self._arrays_of(event).words)
+        return norms.words
 
-    def _word_arrays(self, event: _LiveEvent) -> SparseTerms:
-        if event.word_arrays is None:
-            event.word_arrays = self._df.sparse(event.terms)
-        return event.word_arrays
+    def _mentions_norm(self, event: _LiveEvent, mentions: IdfWeights) -> float:
+        norms = self._norms_of(event)
+        if norms.mentions is None:
+            norms.mentions = mentions.sparse_norm(self._arrays_of(event).mentions)
+        return norms.mentions
+
+    def _headline_norm(self, event: _LiveEvent, words: IdfWeights) -> float:
+        norms = self._norms_of(event)
+        if norms.headline is None:
+            norms.headline = words.sparse_norm(self._arrays_of(event).headline)
+        return norms.headline
+
+    def _mention_mass(self, event: _LiveEvent, mentions: IdfWeights) -> float:
+        norms = self._norms_of(event)
+        if norms.mention_mass is None:
+            norms.mention_mass = mentions.sparse_mass(self._arrays_of(event).mentions)
+        return norms.mention_mass
+
+    def _evidence_arrays(self, evidence: _Evidence) -> _Arrays:
+        if evidence.arrays is None:
+            evidence.arrays = self._as_arrays(evidence.words, evidence.mentions, evidence.headline)
+        return evidence.arrays
+
+    def _arrays_of(self, event: _LiveEvent) -> _Arrays:
+        if event.arrays is None:
+            event.arrays = self._as_arrays(event.terms, event.mention_terms, event.headline_terms)
+        return event.arrays
+
+    def _as_arrays(self, words: TermVector, mentions: TermVector, headline: TermVector) -> _Arrays:
+        return _Arrays(
+            self._df.sparse(words), self._mention_df.sparse(mentions), self._df.sparse(headline)
+        )
 
     def _compact_term_ids(self) -> None:
         """Hand back the ids of terms no held event has (pipeline/events/lexical.py)."""
+        held = self._events.values()
+        compacted = False
         if self._df.needs_compacting():
-            held = self._events.values()
-            self._df.compact(t for e in held for t in e.terms)
+            self._df.compact(t for e in held for v in (e.terms, e.headline_terms) for t in v)
+            compacted = True
+        if self._mention_df.needs_compacting():
+            self._mention_df.compact(t for e in held for t in e.mention_terms)
+            compacted = True
+        if compacted:
             for event in held:
-                event.word_arrays = None
+                event.arrays = None
 
     def _open(self, event_id: str, item: ClusterItem, evidence: _Evidence) -> None:
         vector = item.embedding.astype(np.float32).copy()
@@ -693,7 +739,7 @@ class EventIndex:
         )
         event.add(item, evidence, self.config.members_kept, first=True)
         if self._lexical:
-            event.word_arrays = self._evidence_arrays(evidence)
+            event.arrays = self._evidence_arrays(evidence)
         self._rows.set(event)
         self._events[event_id] = event
         self.open_events += 1
@@ -705,14 +751,19 @@ class EventIndex:
         if event.closed:
             self._reopen(event)
         event.add(item, evidence, self.config.members_kept, first=False)
-        if event.word_arrays is not None:  # kept up to date where made (as `terms`)
-            event.word_arrays = summed(event.word_arrays, self._evidence_arrays(evidence))
+        if event.arrays is not None:  # kept up to date where made (as the term vectors)
+            article = self._evidence_arrays(evidence)
+            event.arrays = _Arrays(*map(summed, event.arrays, article))
         self._rows.set(event)
         self._count(evidence)
 
     def _count(self, evidence: _Evidence) -> None:
-        self._df.add(evidence.words.keys())
-        self._mention_df.add(evidence.mentions.keys())
+        word_ids = mention_ids = None
+        if self._lexical:
+            arrays = self._evidence_arrays(evidence)
+            word_ids, mention_ids = arrays.words.ids, arrays.mentions.ids
+        self._df.add(evidence.words.keys(), word_ids)
+        self._mention_df.add(evidence.mentions.keys(), mention_ids)
 
     def _close(self, event: _LiveEvent) -> None:
         """Out of the live window: its articles leave the statistics; it may reopen."""
@@ -729,15 +780,6 @@ class EventIndex:
         self._df.put_back(event.term_documents, event.size)
         self._mention_df.put_back(event.mention_documents, event.size)
         heapq.heappush(self._expiry, (event.last_seen, event.event_id))
-
-
-def _weighted_cosine(
-    a: TermVector, b: TermVector, weights: IdfWeights, a_norm: float, b_norm: float
-) -> float:
-    """Cosine of two term vectors once each term is weighted by its IDF."""
-    if not a_norm or not b_norm:
-        return 0.0
-    return _cosine_from(weights.dot(a, b), a_norm, b_norm)
 
 
 def _cosine_from(dot: float, a_norm: float, b_norm: float) -> float:

@@ -96,11 +96,45 @@ def ordered_sum(values: np.ndarray) -> float:
     return _pairwise(values)
 
 
+# An article's words against a large event's: past this ratio of sizes, each of the
+# fewer ids is looked up among the many (binary search) instead of walking both.
+_LOOKUP_FROM = 16
+
+
+@njit(cache=True)
+def _looked_up(
+    few_ids: np.ndarray, few_values: np.ndarray, many_ids: np.ndarray, many_values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_shared_products`, looking each of the few ids up among the many."""
+    products = np.empty(len(few_ids))
+    ids = np.empty(len(few_ids), dtype=np.int64)
+    n = low = 0
+    for i in range(len(few_ids)):
+        wanted, high = few_ids[i], len(many_ids)
+        while low < high:  # the first of the many at or above the id wanted
+            middle = (low + high) // 2
+            if many_ids[middle] < wanted:
+                low = middle + 1
+            else:
+                high = middle
+        if low == len(many_ids):
+            break
+        if many_ids[low] == wanted:
+            products[n], ids[n] = few_values[i] * many_values[low], wanted
+            n += 1
+            low += 1
+    return products[:n], ids[:n]
+
+
 @njit(cache=True)
 def _shared_products(
     a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """a * b at each id both hold (ids ascending), and those ids."""
+    if len(b_ids) > _LOOKUP_FROM * len(a_ids):
+        return _looked_up(a_ids, a_values, b_ids, b_values)
+    if len(a_ids) > _LOOKUP_FROM * len(b_ids):
+        return _looked_up(b_ids, b_values, a_ids, a_values)
     products = np.empty(min(len(a_ids), len(b_ids)))
     ids = np.empty(len(products), dtype=np.int64)
     n = i = j = 0
@@ -143,6 +177,53 @@ def shared_idf_dot(
         idf = top - logs[counts[ids[k]]]
         products[k] = products[k] * (idf * idf)
     return ordered_sum(products)
+
+
+@njit(cache=True)
+def shared_idf_dot_and_mass(
+    a_ids: np.ndarray,
+    a_values: np.ndarray,
+    b_ids: np.ndarray,
+    b_values: np.ndarray,
+    counts: np.ndarray,
+    logs: np.ndarray,
+    top: float,
+) -> tuple[float, float]:
+    """`shared_idf_dot`, and the IDF summed over the ids both hold (ascending order)."""
+    products, ids = _shared_products(a_ids, a_values, b_ids, b_values)
+    idfs = np.empty(len(ids))
+    for k in range(len(ids)):
+        idf = top - logs[counts[ids[k]]]
+        products[k] = products[k] * (idf * idf)
+        idfs[k] = idf
+    return ordered_sum(products), ordered_sum(idfs)
+
+
+@njit(cache=True)
+def shared_sum(a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray) -> float:
+    """Sum of a's values at the ids b holds too, in ascending order."""
+    values = np.empty(min(len(a_ids), len(b_ids)))
+    n = i = j = 0
+    while i < len(a_ids) and j < len(b_ids):
+        if a_ids[i] < b_ids[j]:
+            i += 1
+        elif a_ids[i] > b_ids[j]:
+            j += 1
+        else:
+            values[n] = a_values[i]
+            n += 1
+            i += 1
+            j += 1
+    return ordered_sum(values[:n])
+
+
+@njit(cache=True)
+def idf_sum(ids: np.ndarray, counts: np.ndarray, logs: np.ndarray, top: float) -> float:
+    """Sum of the terms' IDF, in ascending order."""
+    idfs = np.empty(len(ids))
+    for i in range(len(ids)):
+        idfs[i] = top - logs[counts[ids[i]]]
+    return ordered_sum(idfs)
 
 
 @njit(cache=True)
@@ -189,5 +270,8 @@ def warm() -> None:
     ordered_sum(values.copy())
     shared_dot(ids, values, ids, values)
     shared_idf_dot(ids, values, ids, values, ids, values, 1.0)
+    shared_idf_dot_and_mass(ids, values, ids, values, ids, values, 1.0)
+    shared_sum(ids, values, ids)
+    idf_sum(ids, ids, values, 1.0)
     idf_squares(ids, values, ids, values, 1.0)
     merged(ids, values, ids, values)

@@ -7,19 +7,20 @@ currently holds, so they follow the live window, are bounded, and are rebuilt ex
 from the stored articles on restart. IDF is applied when two texts are compared: a
 name or a number that few live articles share weighs much more than a common word.
 
-The words of whole texts are compared as arrays (`SparseTerms`: term ids ascending, and
-their weights), by compiled loops (pipeline/events/kernels.py): an article holds
-hundreds of words and a large event thousands. Headlines and names are a handful of
-terms each, where dicts are faster. Every sum over terms is taken in an order that does
-not depend on how the terms came (ascending values, or `math.fsum`): a restart hands out
-the ids in another order, and sets iterate in another order in each process, yet a score
-must come out the same to the last bit.
+Texts are compared as arrays (`SparseTerms`: term ids ascending, and their weights), by
+compiled loops (pipeline/events/kernels.py): an article holds hundreds of words and a
+large event thousands, and even a headline's or names' few terms were slower to compare
+as dicts (lookups and set operations in Python, for each of an article's candidates).
+Every sum over terms is taken in an order that does not depend on how the terms came
+(ascending values): a restart hands out the ids in another order, yet a score must come
+out the same to the last bit.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from types import ModuleType
@@ -37,7 +38,6 @@ __all__ = [
     "IdfWeights",
     "SparseTerms",
     "TermVector",
-    "WeightedQuery",
     "load_compiled",
     "summed",
     "term_vector",
@@ -68,11 +68,17 @@ def term_vector(title: str | None, body: str) -> TermVector:
     return weighted(word_counts(title, body))
 
 
+@functools.cache
+def _log_weight(count: int) -> float:
+    return 1.0 + math.log(count)
+
+
 def weighted(counts: Mapping[str, int]) -> TermVector:
     """Term counts (`word_counts`) as a term vector."""
-    weights = {term: 1.0 + math.log(n) for term, n in counts.items()}
-    norm = math.sqrt(sum(v * v for v in weights.values()))
-    return {term: v / norm for term, v in weights.items()} if norm else {}
+    # Written with map: every article's words pass here, hundreds of them.
+    weights = list(map(_log_weight, counts.values()))
+    norm = math.sqrt(sum(map(operator.mul, weights, weights)))
+    return dict(zip(counts, map(norm.__rtruediv__, weights), strict=True)) if norm else {}
 
 
 class SparseTerms(NamedTuple):
@@ -108,13 +114,14 @@ class DocumentFrequencies:
         self._weights: IdfWeights | None = None
         self._weights_documents = 0
 
-    def add(self, terms: Iterable[str]) -> None:
-        """One more article, with these distinct terms."""
+    def add(self, terms: Iterable[str], ids: np.ndarray | None = None) -> None:
+        """One more article, with these distinct terms (and their ids, where `sparse` gave
+        them)."""
         terms = list(terms)
         self.documents += 1
         self.changes += 1
         self._counts.update(terms)
-        self.by_id[self._known(terms)] += 1
+        self.by_id[self._known(terms) if ids is None else ids] += 1
 
     def remove(self, term_documents: Counter[str], documents: int) -> None:
         """Articles leaving: how many of them had each term, and how many they were."""
@@ -168,16 +175,19 @@ class DocumentFrequencies:
     def _ids_of(self, terms: Iterable[str]) -> list[int]:
         """The terms' ids, handed out to those without one."""
         ids = self._ids
-        new = list(dict.fromkeys(t for t in terms if t not in ids))
-        if new:
-            first = len(ids)
-            ids.update((term, first + n) for n, term in enumerate(new))
-            if len(ids) > len(self.by_id):
-                grown = np.zeros(2 * len(ids), dtype=np.int64)
-                grown[:first] = self.by_id[:first]
-                self.by_id = grown
-            self.by_id[first : len(ids)] = [self._counts.get(t, 0) for t in new]
-        return [ids[t] for t in terms]
+        terms = list(terms)
+        found = list(map(ids.get, terms))
+        if None not in found:
+            return found  # type: ignore[return-value]  # no None in it
+        new = list(dict.fromkeys(t for t, n in zip(terms, found, strict=True) if n is None))
+        first = len(ids)
+        ids.update((term, first + n) for n, term in enumerate(new))
+        if len(ids) > len(self.by_id):
+            grown = np.zeros(2 * len(ids), dtype=np.int64)
+            grown[:first] = self.by_id[:first]
+            self.by_id = grown
+        self.by_id[first : len(ids)] = [self._counts.get(t, 0) for t in new]
+        return list(map(ids.__getitem__, terms))
 
     def idf(self, term: str) -> float:
         # Smoothed, and counting the article being matched as one more document.
@@ -196,9 +206,9 @@ class DocumentFrequencies:
 
 
 class IdfWeights:
-    """IDF-weighted sums over term vectors, for one state of the counts. The IDF is
-    written out in each loop (no call per term): parts hold hundreds of terms, and the
-    grouping compares many pairs of them."""
+    """IDF-weighted sums over term vectors as arrays, for one state of the counts, each one
+    call to a compiled loop (the IDF written out in it): parts hold hundreds of terms, and
+    the grouping compares many pairs of them."""
 
     def __init__(self, top: float, frequencies: DocumentFrequencies):
         self.top, self.count, self.logs = top, frequencies._counts.get, _LOGS.values
@@ -209,7 +219,7 @@ class IdfWeights:
         return self.top - _LOGS.array[self._frequencies.by_id[ids]]
 
     def sparse_norm(self, terms: SparseTerms) -> float:
-        """`norm` of a vector as arrays."""
+        """The vector's length once each term is weighted by its IDF."""
         return math.sqrt(
             _kernels().idf_squares(
                 terms.ids, terms.weights, self._frequencies.by_id, _LOGS.array, self.top
@@ -217,37 +227,24 @@ class IdfWeights:
         )
 
     def sparse_dot(self, a: SparseTerms, b: SparseTerms) -> float:
-        """`dot` of two vectors as arrays."""
+        """The product of the two vectors once each term is weighted by its IDF."""
         return _kernels().shared_idf_dot(
             a.ids, a.weights, b.ids, b.weights, self._frequencies.by_id, _LOGS.array, self.top
         )
 
+    def sparse_dot_and_shared_mass(self, a: SparseTerms, b: SparseTerms) -> tuple[float, float]:
+        """`sparse_dot` of the two vectors, and the IDF summed over the terms both hold:
+        one pass over the terms they share."""
+        return _kernels().shared_idf_dot_and_mass(
+            a.ids, a.weights, b.ids, b.weights, self._frequencies.by_id, _LOGS.array, self.top
+        )
+
+    def sparse_mass(self, terms: SparseTerms) -> float:
+        """The IDF summed over the vector's terms."""
+        return _kernels().idf_sum(terms.ids, self._frequencies.by_id, _LOGS.array, self.top)
+
     def idf(self, term: str) -> float:
         return self.top - self.logs[self.count(term, 0)]
-
-    def norm(self, terms: TermVector) -> float:
-        """The vector's length once each term is weighted by its IDF."""
-        top, count, logs = self.top, self.count, self.logs
-        return math.sqrt(sum((v * (top - logs[count(t, 0)])) ** 2 for t, v in terms.items()))
-
-    def dot(self, a: TermVector, b: TermVector) -> float:
-        """The product of the two vectors once each term is weighted by its IDF; read over
-        the shared terms only, and summed exactly (fsum), since they come in no fixed
-        order."""
-        top, count, logs = self.top, self.count, self.logs
-        return math.fsum(a[t] * b[t] * (top - logs[count(t, 0)]) ** 2 for t in a.keys() & b.keys())
-
-    def dot_and_shared_mass(self, a: TermVector, b: TermVector) -> tuple[float, float]:
-        """`dot` of the two vectors, and the IDF summed over the terms both hold: one
-        pass over the terms they share."""
-        top, count, logs = self.top, self.count, self.logs
-        shared = [(a[t] * b[t], top - logs[count(t, 0)]) for t in a.keys() & b.keys()]
-        return math.fsum(w * idf**2 for w, idf in shared), math.fsum(idf for _, idf in shared)
-
-    def mass(self, terms: TermVector) -> float:
-        """The IDF summed over the vector's terms."""
-        top, count, logs = self.top, self.count, self.logs
-        return sum(top - logs[count(t, 0)] for t in terms)
 
 
 class _LogTable:
@@ -267,63 +264,34 @@ class _LogTable:
 _LOGS = _LogTable()
 
 
-class WeightedQuery:
-    """An article's words weighted by the current IDF, ready to be compared with the
-    words of several events (the article side is computed once)."""
-
-    def __init__(self, article: TermVector, df: DocumentFrequencies) -> None:
-        self._idf = df.weights()
-        idf = self._idf.idf
-        self._weights = {t: v * idf(t) for t, v in article.items()}
-        self._norm = math.sqrt(sum(w * w for w in self._weights.values()))
-        # Each term's weight times its IDF once more: the event side's IDF, folded in.
-        self._twice = {t: w * idf(t) for t, w in self._weights.items()}
-        self._total = sum(self._weights.values())
-
-    def coverage(self, event: TermVector) -> float:
-        """The IDF-weighted share of the article's terms that the event holds at all."""
-        if self._total <= 0.0:
-            return 0.0
-        weights = self._weights
-        # Summed exactly: a set's order changes from one process to the next.
-        return math.fsum(weights[t] for t in weights.keys() & event.keys()) / self._total
-
-    def norm(self, event: TermVector) -> float:
-        """The event's length once each term is weighted by its IDF."""
-        return self._idf.norm(event)
-
-    def cosine(self, event: TermVector, event_norm: float | None = None) -> float:
-        """Cosine of the article and the event once each term is weighted by its IDF;
-        `event_norm` (from `norm`, maybe with slightly older statistics) saves a pass
-        over a large event's terms."""
-        twice = self._twice
-        dot = math.fsum(twice[t] * event[t] for t in twice.keys() & event.keys())
-        if dot <= 0.0:
-            return 0.0
-        if event_norm is None:
-            event_norm = self.norm(event)
-        return dot / (self._norm * event_norm) if event_norm else 0.0
-
-
 class ArrayQuery:
-    """`WeightedQuery` over arrays, for the words of whole texts."""
+    """An article's terms weighted by the current IDF, ready to be compared with the terms
+    of several events (the article side is computed once)."""
 
     def __init__(self, article: SparseTerms, df: DocumentFrequencies) -> None:
         self._idf = df.weights()
         self._ids = article.ids
         idf = self._idf.idf_of(article.ids)
         weights = article.weights * idf
-        self._norm = math.sqrt(_kernels().ordered_sum(weights * weights))
+        self.norm = math.sqrt(_kernels().ordered_sum(weights * weights))  # the article's
         self._twice = weights * idf  # the event side's IDF, folded in
+        self._weights = weights
+        self._total = _kernels().ordered_sum(weights.copy())
 
-    def norm(self, event: SparseTerms) -> float:
-        return self._idf.sparse_norm(event)
+    def coverage(self, event: SparseTerms) -> float:
+        """The IDF-weighted share of the article's terms that the event holds at all."""
+        if self._total <= 0.0:
+            return 0.0
+        return _kernels().shared_sum(self._ids, self._weights, event.ids) / self._total
 
-    def cosine(self, event: SparseTerms, event_norm: float | None = None) -> float:
-        """As `WeightedQuery.cosine`."""
-        dot = _kernels().shared_dot(self._ids, self._twice, event.ids, event.weights)
+    def dot(self, event: SparseTerms) -> float:
+        """The product of the article and the event once each term is weighted by its
+        IDF (`norm` and the event's `IdfWeights.sparse_norm` make it a cosine)."""
+        return _kernels().shared_dot(self._ids, self._twice, event.ids, event.weights)
+
+    def cosine(self, event: SparseTerms) -> float:
+        """Cosine of the article and the event once each term is weighted by its IDF."""
+        dot = self.dot(event)
         if dot <= 0.0:
             return 0.0
-        if event_norm is None:
-            event_norm = self.norm(event)
-        return dot / (self._norm * event_norm) if event_norm else 0.0
+        return dot / (self.norm * self._idf.sparse_norm(event))

@@ -22,7 +22,10 @@ def test_ordered_sum_is_numpys_sum_of_the_sorted_values(size: int) -> None:
         assert kernels.ordered_sum(values.copy()) == float(np.sort(values).sum())
 
 
-@pytest.mark.parametrize(("a_size", "b_size"), [(0, 5), (5, 0), (3, 4), (40, 900), (900, 40)])
+# (40, 900) and (900, 40): the few ids looked up among the many, instead of a walk.
+@pytest.mark.parametrize(
+    ("a_size", "b_size"), [(0, 5), (5, 0), (3, 4), (40, 900), (900, 40), (1, 1999)]
+)
 def test_shared_sums_read_the_shared_ids_only(a_size: int, b_size: int) -> None:
     rng = np.random.default_rng(a_size * 1000 + b_size)
     a_ids, a_values = _terms(rng, a_size, 2000)
@@ -35,6 +38,15 @@ def test_shared_sums_read_the_shared_ids_only(a_size: int, b_size: int) -> None:
     idf = 9.5 - logs[counts[shared]]
     expected = float(np.sort(products * (idf * idf)).sum())
     assert kernels.shared_idf_dot(a_ids, a_values, b_ids, b_values, counts, logs, 9.5) == expected
+    mass = float(np.sort(idf).sum())
+    assert kernels.shared_idf_dot_and_mass(a_ids, a_values, b_ids, b_values, counts, logs, 9.5) == (
+        expected,
+        mass,
+    )
+    assert kernels.shared_sum(a_ids, a_values, b_ids) == float(np.sort(a_values[in_a]).sum())
+    assert kernels.idf_sum(a_ids, counts, logs, 9.5) == float(
+        np.sort(9.5 - logs[counts[a_ids]]).sum()
+    )
     weighted = a_values * (9.5 - logs[counts[a_ids]])
     squares = float(np.sort(weighted * weighted).sum())
     assert kernels.idf_squares(a_ids, a_values, counts, logs, 9.5) == squares

@@ -12,7 +12,6 @@ import pytest
 from pipeline.events.lexical import (
     ArrayQuery,
     DocumentFrequencies,
-    WeightedQuery,
     summed,
     term_vector,
 )
@@ -20,6 +19,18 @@ from pipeline.events.lexical import (
 
 def _norm(vector: dict[str, float]) -> float:
     return math.sqrt(sum(v * v for v in vector.values()))
+
+
+def _idf_weighted(vector: dict[str, float], df: DocumentFrequencies) -> dict[str, float]:
+    return {t: v * df.idf(t) for t, v in vector.items()}
+
+
+def _idf_norm(vector: dict[str, float], df: DocumentFrequencies) -> float:
+    return _norm(_idf_weighted(vector, df))
+
+
+def _idf_dot(a: dict[str, float], b: dict[str, float], df: DocumentFrequencies) -> float:
+    return sum(v * b[t] * df.idf(t) ** 2 for t, v in a.items() if t in b)
 
 
 def test_term_vector_is_log_weighted_and_unit_length() -> None:
@@ -88,26 +99,26 @@ def test_the_weighted_sums_follow_the_idf() -> None:
     df = DocumentFrequencies(prior_documents=3)
     for terms in ({"quake", "qeshm"}, {"quake"}, {"budget", "quake"}):
         df.add(terms)
-    a = {"quake": 0.6, "qeshm": 0.8}
-    b = {"quake": 0.5, "budget": 0.5, "never": 0.7}
+    a = df.sparse({"quake": 0.6, "qeshm": 0.8})
+    b = df.sparse({"quake": 0.5, "budget": 0.5, "never": 0.7})
+    empty = df.sparse({})
     idf, weights = df.idf, df.weights()
-    assert weights.norm(a) == pytest.approx(math.hypot(0.6 * idf("quake"), 0.8 * idf("qeshm")))
-    assert weights.dot(a, b) == pytest.approx(0.6 * 0.5 * idf("quake") ** 2)  # shared: quake
-    assert weights.mass(b) == pytest.approx(idf("quake") + idf("budget") + idf("never"))
-    dot, shared_mass = weights.dot_and_shared_mass(a, b)
-    assert dot == weights.dot(a, b)
-    assert shared_mass == pytest.approx(idf("quake"))
-    assert weights.dot(a, {}) == 0.0
-    assert weights.dot_and_shared_mass({}, b) == (0.0, 0.0)
+    assert weights.sparse_norm(a) == pytest.approx(
+        math.hypot(0.6 * idf("quake"), 0.8 * idf("qeshm"))
+    )
+    dot = weights.sparse_dot(a, b)
+    assert dot == pytest.approx(0.6 * 0.5 * idf("quake") ** 2)  # shared: quake
+    assert weights.sparse_mass(b) == pytest.approx(idf("quake") + idf("budget") + idf("never"))
+    assert weights.sparse_dot_and_shared_mass(a, b) == (dot, pytest.approx(idf("quake")))
+    assert weights.sparse_dot(a, empty) == 0.0
+    assert weights.sparse_dot_and_shared_mass(empty, b) == (0.0, 0.0)
+    assert weights.sparse_mass(empty) == 0.0
 
 
 def _brute_force_cosine(
     article: dict[str, float], event: dict[str, float], df: DocumentFrequencies
 ) -> float:
-    a = {t: v * df.idf(t) for t, v in article.items()}
-    e = {t: v * df.idf(t) for t, v in event.items()}
-    dot = sum(w * e.get(t, 0.0) for t, w in a.items())
-    return max(0.0, dot / (_norm(a) * _norm(e)))
+    return max(0.0, _idf_dot(article, event, df) / (_idf_norm(article, df) * _idf_norm(event, df)))
 
 
 def test_weighted_cosine_is_the_idf_weighted_cosine() -> None:
@@ -121,12 +132,31 @@ def test_weighted_cosine_is_the_idf_weighted_cosine() -> None:
     vectors = [term_vector(None, t) for t in texts]
     for vector in vectors:
         df.add(vector.keys())
-    query = WeightedQuery(vectors[0], df)
-    assert query.cosine(vectors[0]) == pytest.approx(1.0)
-    for event in vectors[1:]:
-        assert query.cosine(event) == pytest.approx(_brute_force_cosine(vectors[0], event, df))
-    assert query.cosine(vectors[3]) == 0.0  # no word in common
-    assert query.cosine({}) == 0.0
+    query = ArrayQuery(df.sparse(vectors[0]), df)
+    assert query.cosine(df.sparse(vectors[0])) == pytest.approx(1.0)
+    assert query.norm == pytest.approx(_idf_norm(vectors[0], df))
+    for event in vectors[1:3]:
+        expected = _brute_force_cosine(vectors[0], event, df)
+        assert query.cosine(df.sparse(event)) == pytest.approx(expected)
+        assert query.dot(df.sparse(event)) == pytest.approx(_idf_dot(vectors[0], event, df))
+    assert query.cosine(df.sparse(vectors[3])) == 0.0  # no word in common
+    assert query.cosine(df.sparse({})) == 0.0
+
+
+def test_coverage_is_the_idf_weighted_share_of_the_article_s_terms_the_event_holds() -> None:
+    df = DocumentFrequencies()
+    for terms in ({"quake", "qeshm"}, {"quake"}, {"budget"}):
+        df.add(terms)
+    article = {"quake": 0.6, "qeshm": 0.8}
+    query = ArrayQuery(df.sparse(article), df)
+    weighted = _idf_weighted(article, df)
+    # Only the presence of a term in the event counts, not its weight there.
+    assert query.coverage(df.sparse({"qeshm": 0.1, "budget": 0.9})) == pytest.approx(
+        weighted["qeshm"] / sum(weighted.values())
+    )
+    assert query.coverage(df.sparse({"quake": 5.0, "qeshm": 0.1})) == pytest.approx(1.0)
+    assert query.coverage(df.sparse({"budget": 1.0})) == 0.0
+    assert ArrayQuery(df.sparse({}), df).coverage(df.sparse(article)) == 0.0
 
 
 def test_a_shared_rare_word_counts_more_than_a_shared_common_one() -> None:
@@ -137,12 +167,12 @@ def test_a_shared_rare_word_counts_more_than_a_shared_common_one() -> None:
     article = term_vector(None, "quake qeshm")
     by_rare = term_vector(None, "qeshm island")
     by_common = term_vector(None, "quake island")
-    query = WeightedQuery(article, df)
+    query = ArrayQuery(df.sparse(article), df)
     # Without IDF the two events would be equally close to the article.
     assert sum(article[t] * by_rare.get(t, 0) for t in article) == pytest.approx(
         sum(article[t] * by_common.get(t, 0) for t in article)
     )
-    assert query.cosine(by_rare) > query.cosine(by_common) > 0.0
+    assert query.cosine(df.sparse(by_rare)) > query.cosine(df.sparse(by_common)) > 0.0
 
 
 def test_prior_documents_keep_a_cold_start_from_calling_every_word_common() -> None:
@@ -186,13 +216,13 @@ def test_the_sums_over_arrays_are_the_sums_over_dicts() -> None:
         df.sparse({t: 1.0}).ids[0]: v for t, v in event.items()
     }
     weights = df.weights()
-    assert weights.sparse_norm(arrays) == pytest.approx(weights.norm(event))
+    assert weights.sparse_norm(arrays) == pytest.approx(_idf_norm(event, df))
     for vector in vectors:
         assert weights.sparse_dot(df.sparse(vector), arrays) == pytest.approx(
-            weights.dot(vector, event)
+            _idf_dot(vector, event, df)
         )
-        query, array_query = WeightedQuery(vector, df), ArrayQuery(df.sparse(vector), df)
-        assert array_query.cosine(arrays) == pytest.approx(query.cosine(event))
+        query = ArrayQuery(df.sparse(vector), df)
+        assert query.cosine(arrays) == pytest.approx(_brute_force_cosine(vector, event, df))
     assert weights.sparse_dot(df.sparse({}), arrays) == 0.0
     unrelated = df.sparse(term_vector(None, "parliament budget debate"))
     assert ArrayQuery(unrelated, df).cosine(arrays) == 0.0  # nothing shared
@@ -233,8 +263,8 @@ def test_compacting_keeps_the_terms_in_use_and_their_counts() -> None:
     assert (df.weights().sparse_norm(kept), df.weights().sparse_dot(kept, kept)) == before
     # A term counted but given no id before takes its count with a new id.
     other = df.sparse(vectors[1])
-    assert df.weights().sparse_norm(other) == pytest.approx(df.weights().norm(vectors[1]))
+    assert df.weights().sparse_norm(other) == pytest.approx(_idf_norm(vectors[1], df))
     df.remove(Counter(vectors[0].keys()), 1)
     assert df.weights().sparse_norm(df.sparse(vectors[0])) == pytest.approx(
-        df.weights().norm(vectors[0])
+        _idf_norm(vectors[0], df)
     )
