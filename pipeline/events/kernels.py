@@ -102,41 +102,38 @@ _LOOKUP_FROM = 16
 
 
 @njit(cache=True)
-def _looked_up(
-    few_ids: np.ndarray, few_values: np.ndarray, many_ids: np.ndarray, many_values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """`_shared_products`, looking each of the few ids up among the many."""
-    products = np.empty(len(few_ids))
-    ids = np.empty(len(few_ids), dtype=np.int64)
+def _looked_up(few: np.ndarray, many: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_shared`, looking each of the few ids up among the many."""
+    in_few = np.empty(len(few), dtype=np.int64)
+    in_many = np.empty(len(few), dtype=np.int64)
     n = low = 0
-    for i in range(len(few_ids)):
-        wanted, high = few_ids[i], len(many_ids)
-        while low < high:  # the first of the many at or above the id wanted
+    for i in range(len(few)):
+        high = len(many)
+        while low < high:  # the first of the many at or above this id
             middle = (low + high) // 2
-            if many_ids[middle] < wanted:
+            if many[middle] < few[i]:
                 low = middle + 1
             else:
                 high = middle
-        if low == len(many_ids):
+        if low == len(many):
             break
-        if many_ids[low] == wanted:
-            products[n], ids[n] = few_values[i] * many_values[low], wanted
+        if many[low] == few[i]:
+            in_few[n], in_many[n] = i, low
             n += 1
             low += 1
-    return products[:n], ids[:n]
+    return in_few[:n], in_many[:n]
 
 
 @njit(cache=True)
-def _shared_products(
-    a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """a * b at each id both hold (ids ascending), and those ids."""
+def _shared(a_ids: np.ndarray, b_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the ids both hold are (ids ascending): their positions in a, and in b."""
     if len(b_ids) > _LOOKUP_FROM * len(a_ids):
-        return _looked_up(a_ids, a_values, b_ids, b_values)
+        return _looked_up(a_ids, b_ids)
     if len(a_ids) > _LOOKUP_FROM * len(b_ids):
-        return _looked_up(b_ids, b_values, a_ids, a_values)
-    products = np.empty(min(len(a_ids), len(b_ids)))
-    ids = np.empty(len(products), dtype=np.int64)
+        in_b, in_a = _looked_up(b_ids, a_ids)
+        return in_a, in_b
+    in_a = np.empty(min(len(a_ids), len(b_ids)), dtype=np.int64)
+    in_b = np.empty(len(in_a), dtype=np.int64)
     n = i = j = 0
     while i < len(a_ids) and j < len(b_ids):
         if a_ids[i] < b_ids[j]:
@@ -144,11 +141,20 @@ def _shared_products(
         elif a_ids[i] > b_ids[j]:
             j += 1
         else:
-            products[n], ids[n] = a_values[i] * b_values[j], a_ids[i]
+            in_a[n], in_b[n] = i, j
             n += 1
             i += 1
             j += 1
-    return products[:n], ids[:n]
+    return in_a[:n], in_b[:n]
+
+
+@njit(cache=True)
+def _shared_products(
+    a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """a * b at each id both hold (ids ascending), and those ids."""
+    in_a, in_b = _shared(a_ids, b_ids)
+    return a_values[in_a] * b_values[in_b], a_ids[in_a]
 
 
 @njit(cache=True)
@@ -202,19 +208,8 @@ def shared_idf_dot_and_mass(
 @njit(cache=True)
 def shared_sum(a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray) -> float:
     """Sum of a's values at the ids b holds too, in ascending order."""
-    values = np.empty(min(len(a_ids), len(b_ids)))
-    n = i = j = 0
-    while i < len(a_ids) and j < len(b_ids):
-        if a_ids[i] < b_ids[j]:
-            i += 1
-        elif a_ids[i] > b_ids[j]:
-            j += 1
-        else:
-            values[n] = a_values[i]
-            n += 1
-            i += 1
-            j += 1
-    return ordered_sum(values[:n])
+    in_a, _ = _shared(a_ids, b_ids)
+    return ordered_sum(a_values[in_a])
 
 
 @njit(cache=True)

@@ -19,6 +19,7 @@ out the same to the last bit.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import operator
 from collections import Counter
@@ -68,7 +69,7 @@ def term_vector(title: str | None, body: str) -> TermVector:
     return weighted(word_counts(title, body))
 
 
-@functools.cache
+@functools.cache  # counts are small numbers, and the same ones come back
 def _log_weight(count: int) -> float:
     return 1.0 + math.log(count)
 
@@ -176,17 +177,15 @@ class DocumentFrequencies:
         """The terms' ids, handed out to those without one."""
         ids = self._ids
         terms = list(terms)
-        found = list(map(ids.get, terms))
-        if None not in found:
-            return found  # type: ignore[return-value]  # no None in it
-        new = list(dict.fromkeys(t for t, n in zip(terms, found, strict=True) if n is None))
-        first = len(ids)
-        ids.update((term, first + n) for n, term in enumerate(new))
-        if len(ids) > len(self.by_id):
-            grown = np.zeros(2 * len(ids), dtype=np.int64)
-            grown[:first] = self.by_id[:first]
-            self.by_id = grown
-        self.by_id[first : len(ids)] = [self._counts.get(t, 0) for t in new]
+        new = list(dict.fromkeys(itertools.filterfalse(ids.__contains__, terms)))
+        if new:
+            first = len(ids)
+            ids.update((term, first + n) for n, term in enumerate(new))
+            if len(ids) > len(self.by_id):
+                grown = np.zeros(2 * len(ids), dtype=np.int64)
+                grown[:first] = self.by_id[:first]
+                self.by_id = grown
+            self.by_id[first : len(ids)] = [self._counts.get(t, 0) for t in new]
         return list(map(ids.__getitem__, terms))
 
     def idf(self, term: str) -> float:
