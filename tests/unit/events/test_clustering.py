@@ -215,9 +215,9 @@ def test_each_candidate_scores_the_best_of_its_own_sampled_members() -> None:
 
 
 def test_term_ids_handed_back_change_no_decision(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Over a long stream the ids of words no held event has are handed back and the rest
-    numbered anew (pipeline/events/lexical.py); every decision stays the one an index that
-    never does so takes, score for score."""
+    """Over a long stream the ids of words and names no held event has are handed back and
+    the rest numbered anew (pipeline/events/lexical.py); every decision stays the one an
+    index that never does so takes, score for score."""
     rng = np.random.default_rng(3)
     vocabulary = [f"word{n}" for n in range(3000)]
     stories = []
@@ -225,18 +225,19 @@ def test_term_ids_handed_back_change_no_decision(monkeypatch: pytest.MonkeyPatch
         topic = n % 7  # stories of a few topics, each with words of its own and rare ones
         words = [vocabulary[topic * 40 + int(k)] for k in rng.integers(0, 40, 25)]
         words += [vocabulary[int(k)] for k in rng.integers(300, 3000, 15)]
+        words += [f"Town{int(k)}" for k in rng.integers(0, 2000, 5)]  # names: mentions
         vector = np.eye(8)[topic] + 0.2 * rng.normal(size=8)
         stories.append(_story(f"s{n}", list(vector), n * 0.5, " ".join(words)))
 
-    def decisions(compact_from: int) -> tuple[list[Assignment], int]:
+    def decisions(compact_from: int) -> tuple[list[Assignment], int, int]:
         monkeypatch.setattr(lexical, "COMPACT_FROM", compact_from)
         index, out = EventIndex(LEARNED), []
         for story in stories:
             index.evict_before(story.published_at - timedelta(hours=12))
             out.append(index.assign(story))
-        return out, index._df._compacted_at
+        return out, index._df._compacted_at, index._mention_df._compacted_at
 
-    never, not_compacted = decisions(10**9)
-    compacting, compacted_to = decisions(200)
-    assert not_compacted == 0 and compacted_to > 0
+    never, *not_compacted = decisions(10**9)
+    compacting, *compacted_to = decisions(200)
+    assert not_compacted == [0, 0] and min(compacted_to) > 0
     assert compacting == never
