@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -80,7 +80,7 @@ class ClusterConfig:
     time_cap_d: float = 4.0  # a longer gap counts as this one
     reopen_lookback_h: float = 0.0  # how long a closed event can be reopened; 0: never
     close_margin: float = 0.05  # a "close call": two candidates, or the best and the threshold
-    norm_tolerance: float = 0.05  # see `EventIndex._norms_of`
+    norm_tolerance: float = 0.05  # see `EventIndex._length`
     # Across languages only the embedding compares: an article joins an event in other
     # languages when its cosine to one of the event's members reaches this (multilingual
     # USE v3: same happening 0.55 to 0.74, a related other happening 0.29 to 0.42). Kept on
@@ -190,16 +190,9 @@ class _Evidence:
     arrays: _Arrays | None = None  # made when needed
 
 
-@dataclass
-class _Norms:
-    """An event's IDF-weighted lengths, and its mentions' IDF mass (for coverage), each
-    measured when first asked for (`EventIndex._norms_of`): a length is asked for only
-    where the texts share a term, and most candidates share no name or headline word."""
-
-    words: float | None = None
-    mentions: float | None = None
-    headline: float | None = None
-    mention_mass: float | None = None
+# What `EventIndex._length` measures of an event: the IDF-weighted length of its words,
+# mentions or headline, or its mentions' IDF mass (for coverage).
+_Length = Literal["words", "mentions", "headline", "mention_mass"]
 
 
 @dataclass
@@ -220,10 +213,10 @@ class _LiveEvent:
     day_terms: TermVector = field(default_factory=dict)
     term_documents: Counter[str] = field(default_factory=Counter)
     mention_documents: Counter[str] = field(default_factory=Counter)
-    # IDF-weighted lengths of the three term vectors, and the statistics they were
-    # measured with (their size, and how many changes of the word and mention counts
-    # came before): measured again when the event changes or the statistics moved.
-    norms: _Norms | None = None
+    # IDF-weighted lengths (`EventIndex._length`), and the statistics they were measured
+    # with (their size, and how many changes of the word and mention counts came before):
+    # forgotten when the event changes or the statistics moved.
+    norms: dict[_Length, float] | None = None
     languages: set[str] = field(default_factory=set)
     norms_documents: int = 0
     norms_changes: tuple[int, int] = (-1, -1)
@@ -492,18 +485,23 @@ class EventIndex:
         a_arrays, b_arrays = self._arrays_of(a), self._arrays_of(b)
         dot = words.sparse_dot(a_arrays.words, b_arrays.words)
         if dot > 0.0:
-            a_norm, b_norm = self._words_norm(a, words), self._words_norm(b, words)
+            a_norm, b_norm = self._length(a, "words", words), self._length(b, "words", words)
             features[_P["words"]] = _cosine_from(dot, a_norm, b_norm)
         dot, shared = mentions.sparse_dot_and_shared_mass(a_arrays.mentions, b_arrays.mentions)
         if dot > 0.0:
-            a_norm, b_norm = self._mentions_norm(a, mentions), self._mentions_norm(b, mentions)
+            a_norm = self._length(a, "mentions", mentions)
+            b_norm = self._length(b, "mentions", mentions)
             features[_P["mentions"]] = _cosine_from(dot, a_norm, b_norm)
             features[_P["mention_coverage_min"]], features[_P["mention_coverage_max"]] = sorted(
-                (shared / self._mention_mass(a, mentions), shared / self._mention_mass(b, mentions))
+                (
+                    shared / self._length(a, "mention_mass", mentions),
+                    shared / self._length(b, "mention_mass", mentions),
+                )
             )
         dot = words.sparse_dot(a_arrays.headline, b_arrays.headline)
         if dot > 0.0:
-            a_norm, b_norm = self._headline_norm(a, words), self._headline_norm(b, words)
+            a_norm = self._length(a, "headline", words)
+            b_norm = self._length(b, "headline", words)
             features[_P["headline"]] = _cosine_from(dot, a_norm, b_norm)
         if a.day_terms and b.day_terms:
             features[_P["days"]] = _cosine(a.day_terms, b.day_terms)
@@ -611,14 +609,14 @@ class EventIndex:
             if self._lexical:
                 terms = self._arrays_of(event)
             if word_query is not None and (dot := word_query.dot(terms.words)) > 0.0:
-                norm = self._words_norm(event, words_idf)
+                norm = self._length(event, "words", words_idf)
                 features[_F["words"]] = _cosine_from(dot, word_query.norm, norm)
             if mention_query is not None and (dot := mention_query.dot(terms.mentions)) > 0.0:
-                norm = self._mentions_norm(event, mentions_idf)
+                norm = self._length(event, "mentions", mentions_idf)
                 features[_F["mentions"]] = _cosine_from(dot, mention_query.norm, norm)
                 features[_F["mention_coverage"]] = mention_query.coverage(terms.mentions)
             if headline_query is not None and (dot := headline_query.dot(terms.headline)) > 0.0:
-                norm = self._headline_norm(event, words_idf)
+                norm = self._length(event, "headline", words_idf)
                 features[_F["headline"]] = _cosine_from(dot, headline_query.norm, norm)
             if evidence.days and event.day_terms:
                 features[_F["days"]] = _cosine(evidence.days, event.day_terms)
@@ -656,12 +654,15 @@ class EventIndex:
             )
         return cosines
 
-    def _norms_of(self, event: _LiveEvent) -> _Norms:
-        """The event's IDF-weighted lengths (words, mentions, headline) and mention mass
-        as far as measured, forgotten when the event or the live statistics changed since
-        (the many pairs of one regroup read them once). With a `norm_tolerance` above 0,
-        only once the statistics grew or shrank by that share: faster, but the scores
-        then depend on when a length was measured, which a restart does not rebuild."""
+    def _length(self, event: _LiveEvent, what: _Length, idf: IdfWeights) -> float:
+        """The IDF-weighted length of the event's words, mentions or headline, or its
+        mentions' IDF mass, with `idf` (the words' for words and headline, the mentions'
+        for the others). Measured when first asked for, which is only where a candidate
+        shares a term with the event (most share no name or headline word), and kept until
+        the event or the live statistics change (the many pairs of one regroup read it
+        once). With a `norm_tolerance` above 0, the statistics count as changed only once
+        they grew or shrank by that share: faster, but the scores then depend on when a
+        length was measured, which a restart does not rebuild."""
         documents = self._df.documents
         tolerance = self.config.norm_tolerance
         changes = (self._df.changes, self._mention_df.changes)
@@ -670,34 +671,18 @@ class EventIndex:
         else:
             stale = changes != event.norms_changes
         if event.norms is None or stale:
-            event.norms = _Norms()
+            event.norms = {}
             event.norms_documents = documents
             event.norms_changes = changes
-        return event.norms
-
-    def _words_norm(self, event: _LiveEvent, words: IdfWeights) -> float:
-        norms = self._norms_of(event)
-        if norms.words is None:
-            norms.words = words.sparse_norm(self._arrays_of(event).words)
-        return norms.words
-
-    def _mentions_norm(self, event: _LiveEvent, mentions: IdfWeights) -> float:
-        norms = self._norms_of(event)
-        if norms.mentions is None:
-            norms.mentions = mentions.sparse_norm(self._arrays_of(event).mentions)
-        return norms.mentions
-
-    def _headline_norm(self, event: _LiveEvent, words: IdfWeights) -> float:
-        norms = self._norms_of(event)
-        if norms.headline is None:
-            norms.headline = words.sparse_norm(self._arrays_of(event).headline)
-        return norms.headline
-
-    def _mention_mass(self, event: _LiveEvent, mentions: IdfWeights) -> float:
-        norms = self._norms_of(event)
-        if norms.mention_mass is None:
-            norms.mention_mass = mentions.sparse_mass(self._arrays_of(event).mentions)
-        return norms.mention_mass
+        length = event.norms.get(what)
+        if length is None:
+            arrays = self._arrays_of(event)
+            if what == "mention_mass":
+                length = idf.sparse_mass(arrays.mentions)
+            else:
+                length = idf.sparse_norm(getattr(arrays, what))
+            event.norms[what] = length
+        return length
 
     def _evidence_arrays(self, evidence: _Evidence) -> _Arrays:
         if evidence.arrays is None:

@@ -168,6 +168,27 @@ def shared_dot(
 
 
 @njit(cache=True)
+def _shared_idf_products(
+    a_ids: np.ndarray,
+    a_values: np.ndarray,
+    b_ids: np.ndarray,
+    b_values: np.ndarray,
+    counts: np.ndarray,
+    logs: np.ndarray,
+    top: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """a * b * idf² at each id both hold (ids ascending), and each one's IDF: a term's IDF
+    is `top - logs[counts[id]]` (lexical.py's `IdfWeights`)."""
+    products, ids = _shared_products(a_ids, a_values, b_ids, b_values)
+    idfs = np.empty(len(ids))
+    for k in range(len(ids)):
+        idf = top - logs[counts[ids[k]]]
+        products[k] = products[k] * (idf * idf)
+        idfs[k] = idf
+    return products, idfs
+
+
+@njit(cache=True)
 def shared_idf_dot(
     a_ids: np.ndarray,
     a_values: np.ndarray,
@@ -177,12 +198,8 @@ def shared_idf_dot(
     logs: np.ndarray,
     top: float,
 ) -> float:
-    """Sum of a * b * idf² over the ids both hold, in ascending order; a term's IDF is
-    `top - logs[counts[id]]` (lexical.py's `IdfWeights`)."""
-    products, ids = _shared_products(a_ids, a_values, b_ids, b_values)
-    for k in range(len(ids)):
-        idf = top - logs[counts[ids[k]]]
-        products[k] = products[k] * (idf * idf)
+    """Sum of a * b * idf² over the ids both hold, in ascending order."""
+    products, _ = _shared_idf_products(a_ids, a_values, b_ids, b_values, counts, logs, top)
     return ordered_sum(products)
 
 
@@ -197,12 +214,7 @@ def shared_idf_dot_and_mass(
     top: float,
 ) -> tuple[float, float]:
     """`shared_idf_dot`, and the IDF summed over the ids both hold (ascending order)."""
-    products, ids = _shared_products(a_ids, a_values, b_ids, b_values)
-    idfs = np.empty(len(ids))
-    for k in range(len(ids)):
-        idf = top - logs[counts[ids[k]]]
-        products[k] = products[k] * (idf * idf)
-        idfs[k] = idf
+    products, idfs = _shared_idf_products(a_ids, a_values, b_ids, b_values, counts, logs, top)
     return ordered_sum(products), ordered_sum(idfs)
 
 
