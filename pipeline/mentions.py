@@ -26,6 +26,7 @@ reads); see README, Accuracy.
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import pairwise
 
@@ -133,19 +134,11 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     }
     found: dict[str, None] = {}
     run: list[str] = []
-    read: set[str] = set()  # the runs read already: a name comes back, and finds the same
 
     def close() -> None:
-        if run and (key := " ".join(run)) not in read:
-            read.add(key)
-            parts = [_POSSESSIVE.sub("", w) if "'" in w or "\u2019" in w else w for w in run]
-            # Names in one form across languages (Poutine / Putin, Kiew / Kyiv).
-            name = " ".join(fold_alias(w) for w in words(" ".join(parts)))
-            if name and name not in _NOT_NAMES:
-                found[name] = None
-                if " " in name:  # "Hasim Rahman" also meets a later "Rahman"
-                    found.update((w, None) for w in name.split() if len(w) > 2)
-        run.clear()
+        if run:
+            found.update(_names_of_run(" ".join(run)))
+            run.clear()
 
     start = True
     day = month = None  # a day of the month, or a month, just before: they pair up
@@ -197,6 +190,22 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
         start = False
     close()
     return list(found)[:MAX_MENTIONS]
+
+
+@functools.lru_cache(maxsize=32_768)  # about 10 MB when full
+def _names_of_run(run: str) -> dict[str, None]:
+    """The mentions a run of capitalised words (joined by spaces) gives: its name, and
+    the name's words where it has several. Kept across articles, since news names the
+    same people and places all day; the dict is shared, to be read, never changed."""
+    parts = [_POSSESSIVE.sub("", w) if "'" in w or "\u2019" in w else w for w in run.split(" ")]
+    # Names in one form across languages (Poutine / Putin, Kiew / Kyiv).
+    name = " ".join(fold_alias(w) for w in words(" ".join(parts)))
+    if not name or name in _NOT_NAMES:
+        return {}
+    names = {name: None}
+    if " " in name:  # "Hasim Rahman" also meets a later "Rahman"
+        names.update((w, None) for w in name.split() if len(w) > 2)
+    return names
 
 
 # Stands for a run of plain words (lower case, neither a month or weekday nor "de" or
