@@ -225,27 +225,35 @@ def _tokens(text: str) -> list[str]:
     pattern spans a space next to a letter or a mark (only digits group across one), so
     the tokens are the pattern's."""
     found: list[str] = []
+    append = found.append
     rest: list[str] = []  # the chunks since the last one taken as it is
+    plain = False  # the last token found is a run of plain words
     for chunk in text.split(" "):
         if chunk.isalpha():
-            word, mark = chunk, ""
+            word, mark = chunk, None
         elif chunk in _PUNCTUATION:
-            word, mark = "", chunk
+            word, mark = None, chunk
         elif chunk[-1:] in _PUNCTUATION and chunk[:-1].isalpha():
             word, mark = chunk[:-1], chunk[-1]  # "said," is "said" and ","
         else:
             rest.append(chunk)
             continue
         if rest:
-            found += _pattern_tokens(" ".join(rest))
+            if tokens := _pattern_tokens(" ".join(rest)):
+                found += tokens
+                plain = False
             rest.clear()
-        if word:
-            if not word[0].islower() or word in _NOT_PLAIN:
-                found.append(word)
-            elif not found or found[-1] is not _PLAIN_WORDS:
-                found.append(_PLAIN_WORDS)
-        if mark:
-            found.append(mark)
+        if word is not None:
+            if word[0].islower() and word not in _NOT_PLAIN:
+                if not plain:
+                    append(_PLAIN_WORDS)
+                    plain = True
+            else:
+                append(word)
+                plain = False
+        if mark is not None:
+            append(mark)
+            plain = False
     if rest:
         found += _pattern_tokens(" ".join(rest))
     return found
