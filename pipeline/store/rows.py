@@ -4,6 +4,7 @@ dataclass per table row written, its fields named after the table's columns.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -253,9 +254,14 @@ Row = (
 )
 
 
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))  # `fields` itself costs more than the copy
+
+
 def column_values(row: Row) -> dict[str, Any]:
     """The row as its table's column values: the one place where rows meet columns."""
-    values = {f.name: getattr(row, f.name) for f in fields(row)}
+    values = {name: getattr(row, name) for name in _field_names(type(row))}
     if isinstance(row, FingerprintRow):
         values["signature"] = row.signature.astype(np.uint32).tobytes()
         values["lead_signature"] = row.lead_signature.astype(np.uint32).tobytes()
