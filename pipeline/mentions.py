@@ -192,7 +192,7 @@ def mentions(title: str | None, body: str, max_chars: int = 4000) -> list[str]:
     return list(found)[:MAX_MENTIONS]
 
 
-@functools.lru_cache(maxsize=32_768)  # about 10 MB when full
+@functools.lru_cache(maxsize=16_384)  # about 8 MB when full
 def _names_of_run(run: str) -> dict[str, None]:
     """The mentions a run of capitalised words (joined by spaces) gives: its name, and
     the name's words where it has several. Kept across articles, since news names the
