@@ -6,7 +6,15 @@ import json
 import random
 from pathlib import Path
 
-from pipeline.mentions import _NOT_PLAIN, _PLAIN_WORDS, _pattern_tokens, _tokens, is_day, mentions
+from pipeline.mentions import (
+    _NOT_PLAIN,
+    _PLAIN_WORDS,
+    _names_of_run,
+    _pattern_tokens,
+    _tokens,
+    is_day,
+    mentions,
+)
 
 
 def test_names_places_numbers_and_months_are_found() -> None:
@@ -74,6 +82,20 @@ def test_days_count_in_the_headline_and_lead_only() -> None:
     assert "thursday" in found
     # Further down, a story's other days name no happening: months still count.
     assert "monday" not in found and "july 14" not in found and "july" in found
+
+
+def test_names_read_for_an_earlier_article_change_nothing_for_a_later_one() -> None:
+    """A run's names are kept across articles (`_names_of_run`): an article finds the
+    same mentions whether the runs it shares with earlier ones were read for them or not,
+    in the same order."""
+    earlier = "Vladimir Poutine et Donald Trump ont parlé. Poutine l'a dit au Kremlin."
+    later = "Trump called Putin's office, and Vladimir Poutine spoke of the Kremlin's Peskov."
+    _names_of_run.cache_clear()
+    alone = mentions("Poutine, Trump", later)
+    mentions("Poutine et Trump", earlier)
+    assert mentions("Poutine, Trump", later) == alone
+    assert _names_of_run.cache_info().hits > 0
+    assert {"putin", "trump", "vladimir putin", "vladimir", "peskov"} <= set(alone), alone
 
 
 def test_the_tokens_are_the_patterns_with_runs_of_plain_words_as_one() -> None:
