@@ -210,7 +210,7 @@ class IdfWeights:
     the grouping compares many pairs of them."""
 
     def __init__(self, top: float, frequencies: DocumentFrequencies):
-        self.top, self.count, self.logs = top, frequencies._counts.get, _LOGS.values
+        self.top = top
         self._frequencies = frequencies
 
     def idf_of(self, ids: np.ndarray) -> np.ndarray:
@@ -242,13 +242,10 @@ class IdfWeights:
         """The IDF summed over the vector's terms."""
         return _kernels().idf_sum(terms.ids, self._frequencies.by_id, _LOGS.array, self.top)
 
-    def idf(self, term: str) -> float:
-        return self.top - self.logs[self.count(term, 0)]
-
 
 class _LogTable:
-    """log(k + 1) for k = 0, 1, 2..., grown on demand; as a list (read term by term) and as
-    an array (read by `IdfWeights.idf_of`)."""
+    """log(k + 1) for k = 0, 1, 2..., grown on demand (as a list), read as an array (by
+    `IdfWeights` and its compiled loops)."""
 
     def __init__(self) -> None:
         self.values: list[float] = [0.0]
