@@ -168,6 +168,12 @@ def shared_dot(
 
 
 @njit(cache=True)
+def _idf(term_id: int, counts: np.ndarray, logs: np.ndarray, top: float) -> float:
+    """A term's IDF: `top - logs[counts[id]]` (lexical.py's `IdfWeights`)."""
+    return top - logs[counts[term_id]]
+
+
+@njit(cache=True)
 def _shared_idf_products(
     a_ids: np.ndarray,
     a_values: np.ndarray,
@@ -177,12 +183,11 @@ def _shared_idf_products(
     logs: np.ndarray,
     top: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """a * b * idf² at each id both hold (ids ascending), and each one's IDF: a term's IDF
-    is `top - logs[counts[id]]` (lexical.py's `IdfWeights`)."""
+    """a * b * idf² at each id both hold (ids ascending), and each one's IDF."""
     products, ids = _shared_products(a_ids, a_values, b_ids, b_values)
     idfs = np.empty(len(ids))
     for k in range(len(ids)):
-        idf = top - logs[counts[ids[k]]]
+        idf = _idf(ids[k], counts, logs, top)
         products[k] = products[k] * (idf * idf)
         idfs[k] = idf
     return products, idfs
@@ -230,7 +235,7 @@ def idf_sum(ids: np.ndarray, counts: np.ndarray, logs: np.ndarray, top: float) -
     """Sum of the terms' IDF, in ascending order."""
     idfs = np.empty(len(ids))
     for i in range(len(ids)):
-        idfs[i] = top - logs[counts[ids[i]]]
+        idfs[i] = _idf(ids[i], counts, logs, top)
     return ordered_sum(idfs)
 
 
@@ -241,7 +246,7 @@ def idf_squares(
     """Sum of (value * idf)² over the terms, in ascending order."""
     squares = np.empty(len(ids))
     for i in range(len(ids)):
-        weighted = values[i] * (top - logs[counts[ids[i]]])
+        weighted = values[i] * _idf(ids[i], counts, logs, top)
         squares[i] = weighted * weighted
     return ordered_sum(squares)
 
