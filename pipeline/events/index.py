@@ -40,17 +40,19 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 
 from pipeline.events.lexical import (
     ArrayQuery,
+    ArticleQuery,
     DocumentFrequencies,
     IdfWeights,
-    SparseTerms,
     TermVector,
+    TextArrays,
     load_compiled,
+    pair_products,
     summed,
     term_vector,
     weighted,
@@ -170,15 +172,6 @@ class Candidate:
     cross_language: bool = False
 
 
-class _Arrays(NamedTuple):
-    """Words, mentions and headline as arrays (the ids of the words' and the mentions'
-    DocumentFrequencies): what the texts are compared by."""
-
-    words: SparseTerms
-    mentions: SparseTerms
-    headline: SparseTerms
-
-
 @dataclass
 class _Evidence:
     """An article's text evidence, as term vectors."""
@@ -187,7 +180,7 @@ class _Evidence:
     mentions: TermVector
     headline: TermVector
     days: TermVector  # the mentions that name a day
-    arrays: _Arrays | None = None  # made when needed
+    arrays: TextArrays | None = None  # made when needed
 
 
 # What `EventIndex._length` measures of an event: the IDF-weighted length of its words,
@@ -222,7 +215,7 @@ class _LiveEvent:
     norms_changes: tuple[int, int] = (-1, -1)
     # `terms`, `mention_terms` and `headline_terms` as arrays, made when needed, then kept
     # up to date
-    arrays: _Arrays | None = None
+    arrays: TextArrays | None = None
     # `first_seen` and `last_seen` in POSIX seconds, for each candidate's time gap: a
     # datetime's `timestamp()` there cost 1.4 % of the event stage.
     first_ts: float = field(init=False)
@@ -482,27 +475,26 @@ class EventIndex:
         # The reduction itself: `.max()` goes through a Python wrapper, 1 % of the stage.
         features[_P["member_cosine"]] = float(np.maximum.reduce(a.members @ b.members.T, None))
         # A product above 0 means both hold a shared term, so that neither length is 0.
-        a_arrays, b_arrays = self._arrays_of(a), self._arrays_of(b)
-        dot = words.sparse_dot(a_arrays.words, b_arrays.words)
-        if dot > 0.0:
+        word_dot, mention_dot, shared, headline_dot = pair_products(
+            words, mentions, self._arrays_of(a), self._arrays_of(b)
+        )
+        if word_dot > 0.0:
             a_norm, b_norm = self._length(a, "words", words), self._length(b, "words", words)
-            features[_P["words"]] = _cosine_from(dot, a_norm, b_norm)
-        dot, shared = mentions.sparse_dot_and_shared_mass(a_arrays.mentions, b_arrays.mentions)
-        if dot > 0.0:
+            features[_P["words"]] = _cosine_from(word_dot, a_norm, b_norm)
+        if mention_dot > 0.0:
             a_norm = self._length(a, "mentions", mentions)
             b_norm = self._length(b, "mentions", mentions)
-            features[_P["mentions"]] = _cosine_from(dot, a_norm, b_norm)
+            features[_P["mentions"]] = _cosine_from(mention_dot, a_norm, b_norm)
             features[_P["mention_coverage_min"]], features[_P["mention_coverage_max"]] = sorted(
                 (
                     shared / self._length(a, "mention_mass", mentions),
                     shared / self._length(b, "mention_mass", mentions),
                 )
             )
-        dot = words.sparse_dot(a_arrays.headline, b_arrays.headline)
-        if dot > 0.0:
+        if headline_dot > 0.0:
             a_norm = self._length(a, "headline", words)
             b_norm = self._length(b, "headline", words)
-            features[_P["headline"]] = _cosine_from(dot, a_norm, b_norm)
+            features[_P["headline"]] = _cosine_from(headline_dot, a_norm, b_norm)
         if a.day_terms and b.day_terms:
             features[_P["days"]] = _cosine(a.day_terms, b.day_terms)
             features[_P["days_stated"]] = 1.0
@@ -587,15 +579,16 @@ class EventIndex:
         cosines = self._cosines(item)
         nearest = self._nearest_rows(cosines, config.candidates)
         model = self.config.model
-        word_query = mention_query = headline_query = None
+        query = None
         if self._lexical:
             arrays = self._evidence_arrays(evidence)
-        if model.uses("words"):
-            word_query = ArrayQuery(arrays.words, self._df)
-        if model.uses("headline"):
-            headline_query = ArrayQuery(arrays.headline, self._df)
-        if model.uses("mentions") or model.uses("mention_coverage"):
-            mention_query = ArrayQuery(arrays.mentions, self._mention_df)
+            query = ArticleQuery(
+                ArrayQuery(arrays.words, self._df) if model.uses("words") else None,
+                ArrayQuery(arrays.mentions, self._mention_df)
+                if model.uses("mentions") or model.uses("mention_coverage")
+                else None,
+                ArrayQuery(arrays.headline, self._df) if model.uses("headline") else None,
+            )
         words_idf, mentions_idf = self._df.weights(), self._mention_df.weights()
         t = item.published_at.timestamp()
         # Rows at or above the cosine floor are in use: each names its event.
@@ -606,18 +599,19 @@ class EventIndex:
             features = [0.0] * len(FEATURES)
             features[_F["centroid_cosine"]] = float(cosines[n])
             features[_F["member_cosine"]] = member_cosine
-            if self._lexical:
-                terms = self._arrays_of(event)
-            if word_query is not None and (dot := word_query.dot(terms.words)) > 0.0:
-                norm = self._length(event, "words", words_idf)
-                features[_F["words"]] = _cosine_from(dot, word_query.norm, norm)
-            if mention_query is not None and (dot := mention_query.dot(terms.mentions)) > 0.0:
-                norm = self._length(event, "mentions", mentions_idf)
-                features[_F["mentions"]] = _cosine_from(dot, mention_query.norm, norm)
-                features[_F["mention_coverage"]] = mention_query.coverage(terms.mentions)
-            if headline_query is not None and (dot := headline_query.dot(terms.headline)) > 0.0:
-                norm = self._length(event, "headline", words_idf)
-                features[_F["headline"]] = _cosine_from(dot, headline_query.norm, norm)
+            if query is not None:
+                # A product above 0 means both hold a shared term, so that neither length is 0.
+                words, mentions, coverage, headline = query.products(self._arrays_of(event))
+                if words > 0.0:
+                    norm = self._length(event, "words", words_idf)
+                    features[_F["words"]] = _cosine_from(words, query.words.norm, norm)
+                if mentions > 0.0:
+                    norm = self._length(event, "mentions", mentions_idf)
+                    features[_F["mentions"]] = _cosine_from(mentions, query.mentions.norm, norm)
+                    features[_F["mention_coverage"]] = coverage
+                if headline > 0.0:
+                    norm = self._length(event, "headline", words_idf)
+                    features[_F["headline"]] = _cosine_from(headline, query.headline.norm, norm)
             if evidence.days and event.day_terms:
                 features[_F["days"]] = _cosine(evidence.days, event.day_terms)
                 features[_F["days_stated"]] = 1.0
@@ -684,18 +678,20 @@ class EventIndex:
             event.norms[what] = length
         return length
 
-    def _evidence_arrays(self, evidence: _Evidence) -> _Arrays:
+    def _evidence_arrays(self, evidence: _Evidence) -> TextArrays:
         if evidence.arrays is None:
             evidence.arrays = self._as_arrays(evidence.words, evidence.mentions, evidence.headline)
         return evidence.arrays
 
-    def _arrays_of(self, event: _LiveEvent) -> _Arrays:
+    def _arrays_of(self, event: _LiveEvent) -> TextArrays:
         if event.arrays is None:
             event.arrays = self._as_arrays(event.terms, event.mention_terms, event.headline_terms)
         return event.arrays
 
-    def _as_arrays(self, words: TermVector, mentions: TermVector, headline: TermVector) -> _Arrays:
-        return _Arrays(
+    def _as_arrays(
+        self, words: TermVector, mentions: TermVector, headline: TermVector
+    ) -> TextArrays:
+        return TextArrays(
             self._df.sparse(words), self._mention_df.sparse(mentions), self._df.sparse(headline)
         )
 
@@ -738,7 +734,7 @@ class EventIndex:
         event.add(item, evidence, self.config.members_kept, first=False)
         if event.arrays is not None:  # kept up to date where made (as the term vectors)
             article = self._evidence_arrays(evidence)
-            event.arrays = _Arrays(*map(summed, event.arrays, article))
+            event.arrays = TextArrays(*map(summed, event.arrays, article))
         self._rows.set(event)
         self._count(evidence)
 

@@ -35,11 +35,14 @@ TermVector = dict[str, float]
 __all__ = [
     "MIN_TERM_CHARS",
     "ArrayQuery",
+    "ArticleQuery",
     "DocumentFrequencies",
     "IdfWeights",
     "SparseTerms",
     "TermVector",
+    "TextArrays",
     "load_compiled",
+    "pair_products",
     "summed",
     "term_vector",
     "weighted",
@@ -87,6 +90,15 @@ class SparseTerms(NamedTuple):
 
     ids: np.ndarray  # int64, ascending
     weights: np.ndarray  # float64
+
+
+class TextArrays(NamedTuple):
+    """A text's words, mentions and headline as arrays (the ids of the words' and the
+    mentions' DocumentFrequencies): what texts are compared by."""
+
+    words: SparseTerms
+    mentions: SparseTerms
+    headline: SparseTerms
 
 
 def summed(a: SparseTerms, b: SparseTerms) -> SparseTerms:
@@ -225,19 +237,6 @@ class IdfWeights:
             )
         )
 
-    def sparse_dot(self, a: SparseTerms, b: SparseTerms) -> float:
-        """The product of the two vectors once each term is weighted by its IDF."""
-        return _kernels().shared_idf_dot(
-            a.ids, a.weights, b.ids, b.weights, self._frequencies.by_id, _LOGS.array, self.top
-        )
-
-    def sparse_dot_and_shared_mass(self, a: SparseTerms, b: SparseTerms) -> tuple[float, float]:
-        """`sparse_dot` of the two vectors, and the IDF summed over the terms both hold:
-        one pass over the terms they share."""
-        return _kernels().shared_idf_dot_and_mass(
-            a.ids, a.weights, b.ids, b.weights, self._frequencies.by_id, _LOGS.array, self.top
-        )
-
     def sparse_mass(self, terms: SparseTerms) -> float:
         """The IDF summed over the vector's terms."""
         return _kernels().idf_sum(terms.ids, self._frequencies.by_id, _LOGS.array, self.top)
@@ -261,33 +260,81 @@ _LOGS = _LogTable()
 
 
 class ArrayQuery:
-    """An article's terms weighted by the current IDF, ready to be compared with the terms
-    of several events (the article side is computed once)."""
+    """An article's terms of one kind (words, mentions or headline) weighted by the
+    current IDF, ready to be compared with the terms of several events (the article side
+    is computed once): `ArticleQuery` compares them."""
 
     def __init__(self, article: SparseTerms, df: DocumentFrequencies) -> None:
-        self._idf = df.weights()
-        self._ids = article.ids
-        idf = self._idf.idf_of(article.ids)
-        weights = article.weights * idf
-        self.norm = math.sqrt(_kernels().ordered_sum(weights * weights))  # the article's
-        self._twice = weights * idf  # the event side's IDF, folded in
-        self._weights = weights
-        self._total = _kernels().ordered_sum(weights.copy())
+        self.ids = article.ids
+        idf = df.weights().idf_of(article.ids)
+        self.weights = article.weights * idf
+        self.norm = math.sqrt(_kernels().ordered_sum(self.weights * self.weights))
+        self.twice = self.weights * idf  # the event side's IDF, folded in
+        self.total = _kernels().ordered_sum(self.weights.copy())
 
-    def coverage(self, event: SparseTerms) -> float:
-        """The IDF-weighted share of the article's terms that the event holds at all."""
-        if self._total <= 0.0:
-            return 0.0
-        return _kernels().shared_sum(self._ids, self._weights, event.ids) / self._total
 
-    def dot(self, event: SparseTerms) -> float:
-        """The product of the article and the event once each term is weighted by its
-        IDF (`norm` and the event's `IdfWeights.sparse_norm` make it a cosine)."""
-        return _kernels().shared_dot(self._ids, self._twice, event.ids, event.weights)
+_NO_IDS, _NO_VALUES = np.zeros(0, dtype=np.int64), np.zeros(0)
 
-    def cosine(self, event: SparseTerms) -> float:
-        """Cosine of the article and the event once each term is weighted by its IDF."""
-        dot = self.dot(event)
-        if dot <= 0.0:
-            return 0.0
-        return dot / (self.norm * self._idf.sparse_norm(event))
+
+class ArticleQuery:
+    """An article's words, mentions and headline (an `ArrayQuery` each, or None for what
+    the model does not read), compared with an event's in one compiled call."""
+
+    def __init__(
+        self, words: ArrayQuery | None, mentions: ArrayQuery | None, headline: ArrayQuery | None
+    ) -> None:
+        self.words, self.mentions, self.headline = words, mentions, headline
+        self._arrays = (
+            *((words.ids, words.twice) if words else (_NO_IDS, _NO_VALUES)),
+            *(
+                (mentions.ids, mentions.twice, mentions.weights)
+                if mentions
+                else (_NO_IDS, _NO_VALUES, _NO_VALUES)
+            ),
+            *((headline.ids, headline.twice) if headline else (_NO_IDS, _NO_VALUES)),
+        )
+
+    def products(self, event: TextArrays) -> tuple[float, float, float, float]:
+        """The article's products with the event's words, mentions and headline once each
+        term is weighted by its IDF (`ArrayQuery.norm` and the event's
+        `IdfWeights.sparse_norm` make each a cosine), and the coverage of the article's
+        mentions: the IDF-weighted share of them the event holds at all. 0.0 for what
+        the model does not read."""
+        words, mentions, covered, headline = _kernels().candidate_products(
+            *self._arrays,
+            event.words.ids,
+            event.words.weights,
+            event.mentions.ids,
+            event.mentions.weights,
+            event.headline.ids,
+            event.headline.weights,
+        )
+        total = self.mentions.total if self.mentions else 0.0
+        return words, mentions, covered / total if total > 0.0 else 0.0, headline
+
+
+def pair_products(
+    words: IdfWeights, mentions: IdfWeights, a: TextArrays, b: TextArrays
+) -> tuple[float, float, float, float]:
+    """The products of two texts' words, mentions and headlines once each term is
+    weighted by its IDF (`words` for words and headlines, `mentions` for mentions), and
+    the mentions' IDF summed over the terms both hold."""
+    return _kernels().part_products(
+        a.words.ids,
+        a.words.weights,
+        a.mentions.ids,
+        a.mentions.weights,
+        a.headline.ids,
+        a.headline.weights,
+        b.words.ids,
+        b.words.weights,
+        b.mentions.ids,
+        b.mentions.weights,
+        b.headline.ids,
+        b.headline.weights,
+        words._frequencies.by_id,
+        mentions._frequencies.by_id,
+        _LOGS.array,
+        words.top,
+        mentions.top,
+    )

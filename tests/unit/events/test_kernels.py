@@ -43,13 +43,54 @@ def test_shared_sums_read_the_shared_ids_only(a_size: int, b_size: int) -> None:
         expected,
         mass,
     )
-    assert kernels.shared_sum(a_ids, a_values, b_ids) == float(np.sort(a_values[in_a]).sum())
     assert kernels.idf_sum(a_ids, counts, logs, 9.5) == float(
         np.sort(9.5 - logs[counts[a_ids]]).sum()
     )
     weighted = a_values * (9.5 - logs[counts[a_ids]])
     squares = float(np.sort(weighted * weighted).sum())
     assert kernels.idf_squares(a_ids, a_values, counts, logs, 9.5) == squares
+
+
+def test_one_call_gives_what_the_separate_sums_give() -> None:
+    """`candidate_products` and `part_products` (one call for an article and an event, or
+    for two parts) to the last bit what `shared_dot`, `shared_idf_dot` and
+    `shared_idf_dot_and_mass` give for words, mentions and headline apart."""
+    rng = np.random.default_rng(11)
+    # Few names and headline words to draw from: article and event share some.
+    article = [
+        _terms(rng, size, vocabulary) for size, vocabulary in ((180, 3000), (12, 40), (9, 40))
+    ]
+    event = [
+        _terms(rng, size, vocabulary) for size, vocabulary in ((2400, 3000), (30, 40), (8, 40))
+    ]
+    twice = [values * rng.random(len(values)) for _, values in article]
+    (words, mentions, headline), (e_words, e_mentions, e_headline) = article, event
+    in_article, _ = np.intersect1d(mentions[0], e_mentions[0], return_indices=True)[1:]
+    assert kernels.candidate_products(
+        words[0], twice[0], mentions[0], twice[1], mentions[1], headline[0], twice[2],
+        *e_words, *e_mentions, *e_headline,
+    ) == (
+        kernels.shared_dot(words[0], twice[0], *e_words),
+        kernels.shared_dot(mentions[0], twice[1], *e_mentions),
+        float(np.sort(mentions[1][in_article]).sum()),
+        kernels.shared_dot(headline[0], twice[2], *e_headline),
+    )  # fmt: skip
+    word_counts, mention_counts = rng.integers(0, 50, 3000), rng.integers(0, 9, 3000)
+    logs = np.log(np.arange(1, 60))
+    mention_dot, mass = kernels.shared_idf_dot_and_mass(
+        *mentions, *e_mentions, mention_counts, logs, 4.5
+    )
+    assert kernels.part_products(
+        *words, *mentions, *headline, *e_words, *e_mentions, *e_headline,
+        word_counts, mention_counts, logs, 9.5, 4.5,
+    ) == (
+        kernels.shared_idf_dot(*words, *e_words, word_counts, logs, 9.5),
+        mention_dot,
+        mass,
+        kernels.shared_idf_dot(*headline, *e_headline, word_counts, logs, 9.5),
+    )  # fmt: skip
+    # Each kind shares terms, so that each product is a real check.
+    assert min(mention_dot, mass, kernels.shared_dot(headline[0], twice[2], *e_headline)) > 0.0
 
 
 def test_merged_adds_a_shared_terms_weights_in_order() -> None:

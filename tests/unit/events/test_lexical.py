@@ -1,6 +1,6 @@
 """pipeline/events/lexical.py: an article's term vector (log term frequency, unit length,
 short words dropped), document frequencies that follow the articles held, and the
-IDF-weighted cosine of an article against events."""
+IDF-weighted cosine of an article against events, and of two events."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ import pytest
 
 from pipeline.events.lexical import (
     ArrayQuery,
+    ArticleQuery,
     DocumentFrequencies,
+    SparseTerms,
+    TextArrays,
+    pair_products,
     summed,
     term_vector,
 )
@@ -93,6 +97,27 @@ def test_the_fast_weights_are_the_idf() -> None:
         assert _fast_idf(df, term) == pytest.approx(df.idf(term))
 
 
+def _texts(terms: SparseTerms) -> TextArrays:
+    """The same terms as words, mentions and headline."""
+    return TextArrays(terms, terms, terms)
+
+
+def _dot(a: SparseTerms, b: SparseTerms, df: DocumentFrequencies) -> float:
+    """The IDF-weighted product of two texts' words (`pair_products`)."""
+    weights = df.weights()
+    return pair_products(weights, weights, _texts(a), _texts(b))[0]
+
+
+def _words_product(query: ArrayQuery, event: SparseTerms) -> float:
+    """An article's IDF-weighted product with an event's words (`ArticleQuery`)."""
+    return ArticleQuery(query, None, None).products(_texts(event))[0]
+
+
+def _cosine(query: ArrayQuery, event: SparseTerms, df: DocumentFrequencies) -> float:
+    product = _words_product(query, event)
+    return product / (query.norm * df.weights().sparse_norm(event)) if product > 0.0 else 0.0
+
+
 def _fast_idf(df: DocumentFrequencies, term: str) -> float:
     """The term's IDF as the compared arrays read it (by id, from the table of logs)."""
     (term_id,) = df.sparse({term: 1.0}).ids
@@ -110,12 +135,15 @@ def test_the_weighted_sums_follow_the_idf() -> None:
     assert weights.sparse_norm(a) == pytest.approx(
         math.hypot(0.6 * idf("quake"), 0.8 * idf("qeshm"))
     )
-    dot = weights.sparse_dot(a, b)
-    assert dot == pytest.approx(0.6 * 0.5 * idf("quake") ** 2)  # shared: quake
+    dot = 0.6 * 0.5 * idf("quake") ** 2  # shared: quake
     assert weights.sparse_mass(b) == pytest.approx(idf("quake") + idf("budget") + idf("never"))
-    assert weights.sparse_dot_and_shared_mass(a, b) == (dot, pytest.approx(idf("quake")))
-    assert weights.sparse_dot(a, empty) == 0.0
-    assert weights.sparse_dot_and_shared_mass(empty, b) == (0.0, 0.0)
+    # Words, mentions and headline alike (here with the same statistics), and the
+    # mentions' IDF summed over the terms both hold.
+    assert pair_products(weights, weights, _texts(a), _texts(b)) == pytest.approx(
+        (dot, dot, idf("quake"), dot)
+    )
+    assert pair_products(weights, weights, _texts(a), _texts(empty)) == (0.0, 0.0, 0.0, 0.0)
+    assert pair_products(weights, weights, _texts(empty), _texts(b)) == (0.0, 0.0, 0.0, 0.0)
     assert weights.sparse_mass(empty) == 0.0
 
 
@@ -137,14 +165,15 @@ def test_weighted_cosine_is_the_idf_weighted_cosine() -> None:
     for vector in vectors:
         df.add(vector.keys())
     query = ArrayQuery(df.sparse(vectors[0]), df)
-    assert query.cosine(df.sparse(vectors[0])) == pytest.approx(1.0)
+    assert _cosine(query, df.sparse(vectors[0]), df) == pytest.approx(1.0)
     assert query.norm == pytest.approx(_idf_norm(vectors[0], df))
     for event in vectors[1:3]:
         expected = _brute_force_cosine(vectors[0], event, df)
-        assert query.cosine(df.sparse(event)) == pytest.approx(expected)
-        assert query.dot(df.sparse(event)) == pytest.approx(_idf_dot(vectors[0], event, df))
-    assert query.cosine(df.sparse(vectors[3])) == 0.0  # no word in common
-    assert query.cosine(df.sparse({})) == 0.0
+        assert _cosine(query, df.sparse(event), df) == pytest.approx(expected)
+        product = _words_product(query, df.sparse(event))
+        assert product == pytest.approx(_idf_dot(vectors[0], event, df))
+    assert _cosine(query, df.sparse(vectors[3]), df) == 0.0  # no word in common
+    assert _cosine(query, df.sparse({}), df) == 0.0
 
 
 def test_coverage_is_the_idf_weighted_share_of_the_article_s_terms_the_event_holds() -> None:
@@ -152,15 +181,20 @@ def test_coverage_is_the_idf_weighted_share_of_the_article_s_terms_the_event_hol
     for terms in ({"quake", "qeshm"}, {"quake"}, {"budget"}):
         df.add(terms)
     article = {"quake": 0.6, "qeshm": 0.8}
-    query = ArrayQuery(df.sparse(article), df)
+    query = ArticleQuery(None, ArrayQuery(df.sparse(article), df), None)
     weighted = _idf_weighted(article, df)
+
+    def coverage(event: dict[str, float], query: ArticleQuery = query) -> float:
+        return query.products(_texts(df.sparse(event)))[2]
+
     # Only the presence of a term in the event counts, not its weight there.
-    assert query.coverage(df.sparse({"qeshm": 0.1, "budget": 0.9})) == pytest.approx(
+    assert coverage({"qeshm": 0.1, "budget": 0.9}) == pytest.approx(
         weighted["qeshm"] / sum(weighted.values())
     )
-    assert query.coverage(df.sparse({"quake": 5.0, "qeshm": 0.1})) == pytest.approx(1.0)
-    assert query.coverage(df.sparse({"budget": 1.0})) == 0.0
-    assert ArrayQuery(df.sparse({}), df).coverage(df.sparse(article)) == 0.0
+    assert coverage({"quake": 5.0, "qeshm": 0.1}) == pytest.approx(1.0)
+    assert coverage({"budget": 1.0}) == 0.0
+    assert coverage(article, ArticleQuery(None, ArrayQuery(df.sparse({}), df), None)) == 0.0
+    assert coverage(article, ArticleQuery(None, None, None)) == 0.0  # mentions not read
 
 
 def test_a_shared_rare_word_counts_more_than_a_shared_common_one() -> None:
@@ -176,7 +210,7 @@ def test_a_shared_rare_word_counts_more_than_a_shared_common_one() -> None:
     assert sum(article[t] * by_rare.get(t, 0) for t in article) == pytest.approx(
         sum(article[t] * by_common.get(t, 0) for t in article)
     )
-    assert query.cosine(df.sparse(by_rare)) > query.cosine(df.sparse(by_common)) > 0.0
+    assert _cosine(query, df.sparse(by_rare), df) > _cosine(query, df.sparse(by_common), df) > 0.0
 
 
 def test_prior_documents_keep_a_cold_start_from_calling_every_word_common() -> None:
@@ -222,14 +256,12 @@ def test_the_sums_over_arrays_are_the_sums_over_dicts() -> None:
     weights = df.weights()
     assert weights.sparse_norm(arrays) == pytest.approx(_idf_norm(event, df))
     for vector in vectors:
-        assert weights.sparse_dot(df.sparse(vector), arrays) == pytest.approx(
-            _idf_dot(vector, event, df)
-        )
+        assert _dot(df.sparse(vector), arrays, df) == pytest.approx(_idf_dot(vector, event, df))
         query = ArrayQuery(df.sparse(vector), df)
-        assert query.cosine(arrays) == pytest.approx(_brute_force_cosine(vector, event, df))
-    assert weights.sparse_dot(df.sparse({}), arrays) == 0.0
+        assert _cosine(query, arrays, df) == pytest.approx(_brute_force_cosine(vector, event, df))
+    assert _dot(df.sparse({}), arrays, df) == 0.0
     unrelated = df.sparse(term_vector(None, "parliament budget debate"))
-    assert ArrayQuery(unrelated, df).cosine(arrays) == 0.0  # nothing shared
+    assert _cosine(ArrayQuery(unrelated, df), arrays, df) == 0.0  # nothing shared
 
 
 def test_the_sums_do_not_depend_on_the_order_ids_were_handed_out_in() -> None:
@@ -244,9 +276,9 @@ def test_the_sums_do_not_depend_on_the_order_ids_were_handed_out_in() -> None:
     a, b = vectors[0], {**vectors[1], **vectors[2]}
     results = [
         (
-            df.weights().sparse_dot(df.sparse(a), df.sparse(b)),
+            _dot(df.sparse(a), df.sparse(b), df),
             df.weights().sparse_norm(df.sparse(b)),
-            ArrayQuery(df.sparse(a), df).cosine(df.sparse(b)),
+            _cosine(ArrayQuery(df.sparse(a), df), df.sparse(b), df),
         )
         for df in (first, again)
     ]
@@ -256,7 +288,7 @@ def test_the_sums_do_not_depend_on_the_order_ids_were_handed_out_in() -> None:
 def test_compacting_keeps_the_terms_in_use_and_their_counts() -> None:
     df, vectors = _frequencies(TEXTS)
     kept = df.sparse(vectors[0])
-    before = (df.weights().sparse_norm(kept), df.weights().sparse_dot(kept, kept))
+    before = (df.weights().sparse_norm(kept), _dot(kept, kept, df))
     for n in range(1 << 16):  # terms of articles long gone: ids handed out, never counted
         df.sparse({f"gone{n}": 1.0})
     assert df.needs_compacting()
@@ -264,7 +296,7 @@ def test_compacting_keeps_the_terms_in_use_and_their_counts() -> None:
     assert not df.needs_compacting()
     assert len(df._ids) == len(vectors[0])
     kept = df.sparse(vectors[0])
-    assert (df.weights().sparse_norm(kept), df.weights().sparse_dot(kept, kept)) == before
+    assert (df.weights().sparse_norm(kept), _dot(kept, kept, df)) == before
     # A term counted but given no id before takes its count with a new id.
     other = df.sparse(vectors[1])
     assert df.weights().sparse_norm(other) == pytest.approx(_idf_norm(vectors[1], df))
