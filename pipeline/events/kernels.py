@@ -6,9 +6,12 @@ numpy it took about ten calls (search, compare, gather, multiply, sort, sum), ea
 fixed cost of a microsecond or more: a sixth of the event stage's time on the static
 lane. Here each is one call to a loop compiled by numba.
 
-A sum comes out to the last bit as `np.sort(values).sum()` did (ascending values, then
-numpy's pairwise summation, reproduced in `_pairwise`): a score must not depend on how
-the terms came, nor on which code computed it (tests/unit/events/test_kernels.py).
+A sum is the exact sum correctly rounded (`exact_sum`, as `math.fsum`): a score must not
+depend on the order the terms came in, since a restart hands their ids out in another.
+Sorting the values first and adding them in ascending order did that too, but the sort
+was most of a comparison's time (numba sorts 72 doubles in about 3.5 us on the bench's
+machine); the correctly rounded sum takes about two thirds of that time, two fifths for
+2,000 values (tests/unit/events/test_kernels.py checks it against `math.fsum`).
 """
 
 from __future__ import annotations
@@ -16,85 +19,51 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_BLOCK = 128  # numpy's block of pairwise summation
-
 
 @njit(cache=True)
-def _block_sum(values: np.ndarray, start: int, count: int) -> float:
-    """numpy's float64 sum of at most 128 values: eight running sums, then the rest."""
-    if count < 8:
-        total = 0.0
-        for i in range(start, start + count):
-            total += values[i]
-        return total
-    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
-    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
-    i = 8
-    whole = count - count % 8
-    while i < whole:
-        at = start + i
-        r0 += values[at]
-        r1 += values[at + 1]
-        r2 += values[at + 2]
-        r3 += values[at + 3]
-        r4 += values[at + 4]
-        r5 += values[at + 5]
-        r6 += values[at + 6]
-        r7 += values[at + 7]
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < count:
-        total += values[start + i]
-        i += 1
-    return total
-
-
-@njit(cache=True)
-def _left_half(count: int) -> int:
-    half = count // 2
-    return half - half % 8
-
-
-@njit(cache=True)
-def _pairwise(values: np.ndarray) -> float:
-    """numpy's float64 sum of `values`: blocks of up to 128 values (`_block_sum`), a
-    longer run split in two halves, each summed so, then added. Walked with a stack of
-    the halves under way (numba's recursion does not survive its cache)."""
-    if len(values) <= _BLOCK:
-        return _block_sum(values, 0, len(values))
-    starts = np.empty(64, dtype=np.int64)  # depth 64 is beyond any array
-    counts = np.empty(64, dtype=np.int64)
-    lefts = np.empty(64)  # the sum of a run's left half, once known
-    on_right = np.zeros(64, dtype=np.bool_)  # summing the run's right half
-    depth = 0
-    starts[0], counts[0], on_right[0] = 0, len(values), False
-    while True:
-        if counts[depth] > _BLOCK:  # split: the left half first
-            starts[depth + 1], counts[depth + 1] = starts[depth], _left_half(counts[depth])
-            on_right[depth + 1] = False
-            depth += 1
-            continue
-        total = _block_sum(values, starts[depth], counts[depth])
-        while True:  # hand the sum up to the runs it completes
-            depth -= 1
-            if depth < 0:
-                return total
-            if not on_right[depth]:
-                lefts[depth], on_right[depth] = total, True
-                half = _left_half(counts[depth])
-                starts[depth + 1] = starts[depth] + half
-                counts[depth + 1] = counts[depth] - half
-                on_right[depth + 1] = False
-                depth += 1
-                break
-            total = lefts[depth] + total
-
-
-@njit(cache=True)
-def ordered_sum(values: np.ndarray) -> float:
-    """The sum in ascending order of the values (sorted in place)."""
-    values.sort()
-    return _pairwise(values)
+def exact_sum(values: np.ndarray) -> float:
+    """The sum of the values correctly rounded, as `math.fsum` gives it: it does not
+    depend on their order. The exact sum is kept as non-overlapping partials (Shewchuk's
+    algorithm; a few for values of one sign), then rounded half to even across them."""
+    partials = np.empty(64)  # finite doubles never need more than about 40
+    n = 0
+    for x in values:
+        kept = 0
+        for j in range(n):  # x plus each partial: the rounding error stays a partial
+            y = partials[j]
+            if abs(x) < abs(y):
+                x, y = y, x
+            high = x + y
+            low = y - (high - x)
+            if low != 0.0:
+                partials[kept] = low
+                kept += 1
+            x = high
+        n = kept
+        if x != 0.0:
+            if n == len(partials):  # only values beyond the finite ones get here
+                partials = np.concatenate((partials, np.empty(n)))
+            partials[n] = x
+            n += 1
+    if n == 0:
+        return 0.0
+    n -= 1
+    high, low = partials[n], 0.0
+    while n > 0:  # add from the largest down, until a sum is inexact
+        x = high
+        n -= 1
+        y = partials[n]
+        high = x + y
+        low = y - (high - x)
+        if low != 0.0:
+            break
+    # A rounding error of exactly half an ulp goes to even only by what lies below it.
+    if n > 0 and ((low < 0.0 and partials[n - 1] < 0.0) or (low > 0.0 and partials[n - 1] > 0.0)):
+        y = low * 2.0
+        x = high + y
+        if y == x - high:
+            high = x
+    return high
 
 
 # An article's words against a large event's: past this ratio of sizes, each of the
@@ -162,9 +131,9 @@ def _shared_products(
 def shared_dot(
     a_ids: np.ndarray, a_values: np.ndarray, b_ids: np.ndarray, b_values: np.ndarray
 ) -> float:
-    """Sum of a * b over the ids both hold, in ascending order."""
+    """Sum of a * b over the ids both hold."""
     products, _ = _shared_products(a_ids, a_values, b_ids, b_values)
-    return ordered_sum(products)
+    return exact_sum(products)
 
 
 @njit(cache=True)
@@ -203,9 +172,9 @@ def shared_idf_dot(
     logs: np.ndarray,
     top: float,
 ) -> float:
-    """Sum of a * b * idf² over the ids both hold, in ascending order."""
+    """Sum of a * b * idf² over the ids both hold."""
     products, _ = _shared_idf_products(a_ids, a_values, b_ids, b_values, counts, logs, top)
-    return ordered_sum(products)
+    return exact_sum(products)
 
 
 @njit(cache=True)
@@ -218,30 +187,30 @@ def shared_idf_dot_and_mass(
     logs: np.ndarray,
     top: float,
 ) -> tuple[float, float]:
-    """`shared_idf_dot`, and the IDF summed over the ids both hold (ascending order)."""
+    """`shared_idf_dot`, and the IDF summed over the ids both hold."""
     products, idfs = _shared_idf_products(a_ids, a_values, b_ids, b_values, counts, logs, top)
-    return ordered_sum(products), ordered_sum(idfs)
+    return exact_sum(products), exact_sum(idfs)
 
 
 @njit(cache=True)
 def idf_sum(ids: np.ndarray, counts: np.ndarray, logs: np.ndarray, top: float) -> float:
-    """Sum of the terms' IDF, in ascending order."""
+    """Sum of the terms' IDF."""
     idfs = np.empty(len(ids))
     for i in range(len(ids)):
         idfs[i] = _idf(ids[i], counts, logs, top)
-    return ordered_sum(idfs)
+    return exact_sum(idfs)
 
 
 @njit(cache=True)
 def idf_squares(
     ids: np.ndarray, values: np.ndarray, counts: np.ndarray, logs: np.ndarray, top: float
 ) -> float:
-    """Sum of (value * idf)² over the terms, in ascending order."""
+    """Sum of (value * idf)² over the terms."""
     squares = np.empty(len(ids))
     for i in range(len(ids)):
         weighted = values[i] * _idf(ids[i], counts, logs, top)
         squares[i] = weighted * weighted
-    return ordered_sum(squares)
+    return exact_sum(squares)
 
 
 # An article's comparison with a candidate event, and two parts' comparison, are each
@@ -266,12 +235,11 @@ def candidate_products(
     event_headline: np.ndarray,
 ) -> tuple[float, float, float, float]:
     """`shared_dot` of the article's words, mentions and headline with the event's, and
-    the sum of the article's mention weights at the mentions the event holds too
-    (ascending order)."""
+    the sum of the article's mention weights at the mentions the event holds too."""
     words = shared_dot(words_ids, words_twice, event_words_ids, event_words)
     in_article, in_event = _shared(mention_ids, event_mention_ids)
-    mentions = ordered_sum(mention_twice[in_article] * event_mentions[in_event])
-    covered = ordered_sum(mention_weights[in_article])
+    mentions = exact_sum(mention_twice[in_article] * event_mentions[in_event])
+    covered = exact_sum(mention_weights[in_article])
     headline = shared_dot(headline_ids, headline_twice, event_headline_ids, event_headline)
     return words, mentions, covered, headline
 
@@ -337,7 +305,7 @@ def warm() -> None:
     """Compile every loop for the arrays the index passes (or load it from the cache),
     now rather than in the middle of a batch: after a fresh install that takes about 5 s."""
     ids, values = np.arange(2, dtype=np.int64), np.ones(2)
-    ordered_sum(values.copy())
+    exact_sum(values)
     shared_dot(ids, values, ids, values)
     shared_idf_dot(ids, values, ids, values, ids, values, 1.0)
     shared_idf_dot_and_mass(ids, values, ids, values, ids, values, 1.0)

@@ -11,9 +11,9 @@ Texts are compared as arrays (`SparseTerms`: term ids ascending, and their weigh
 compiled loops (pipeline/events/kernels.py): an article holds hundreds of words and a
 large event thousands, and even a headline's or names' few terms were slower to compare
 as dicts (lookups and set operations in Python, for each of an article's candidates).
-Every sum over terms is taken in an order that does not depend on how the terms came
-(ascending values): a restart hands out the ids in another order, yet a score must come
-out the same to the last bit.
+Every sum over terms is the exact sum correctly rounded (`kernels.exact_sum`), whatever
+the order the terms came in: a restart hands out the ids in another order, yet a score
+must come out the same to the last bit.
 """
 
 from __future__ import annotations
@@ -268,9 +268,9 @@ class ArrayQuery:
         self.ids = article.ids
         idf = df.weights().idf_of(article.ids)
         self.weights = article.weights * idf
-        self.norm = math.sqrt(_kernels().ordered_sum(self.weights * self.weights))
+        self.norm = math.sqrt(_kernels().exact_sum(self.weights * self.weights))
         self.twice = self.weights * idf  # the event side's IDF, folded in
-        self.total = _kernels().ordered_sum(self.weights.copy())
+        self.total = _kernels().exact_sum(self.weights)
 
 
 _NO_IDS, _NO_VALUES = np.zeros(0, dtype=np.int64), np.zeros(0)
