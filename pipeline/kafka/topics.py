@@ -7,11 +7,12 @@ count, which the stages then disagree with.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
-from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.admin import NewTopic, OffsetSpec
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from pipeline.errors import BrokerError, ConfigurationError
@@ -95,8 +96,18 @@ def _host_port(server: str) -> tuple[str, int]:
     return host.strip("[]") or "localhost", int(port)
 
 
-def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
-    """Create the missing topics; returns the names created."""
+def ensure_topics(
+    settings: Settings, specs: list[TopicSpec] | None = None, after_loss: bool = False
+) -> list[str]:
+    """Create the missing topics; returns the names created or replaced.
+
+    A topic with the wrong partition count is one the broker auto-created: a client asked
+    for it before wirewatch created it. It is replaced where nothing can be lost by it:
+    one of wirewatch's own that is empty, or, `after_loss` (the broker lost its topics and
+    this worker restarted, see `pipeline.runtime.restart`), any of wirewatch's own (what
+    is in it was written by processes of the broker's previous life) and any empty one.
+    Otherwise one of wirewatch's own is an error, and another (the feed's topic, say,
+    which an operator may have made wider) is kept with a warning."""
     specs = specs if specs is not None else topic_specs(settings)
     admin = admin_client(settings)
     try:
@@ -112,12 +123,23 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
                     created.append(spec.name)
                 except TopicAlreadyExistsError:
                     pass  # another worker created it meanwhile
-            elif spec.internal and count != spec.partitions:
+            elif count == spec.partitions:
+                continue
+            elif _replaceable(admin, spec, count, after_loss):
+                log.warning(
+                    "topic %s has %d partitions, auto-created by the broker; replacing it with %d",
+                    spec.name,
+                    count,
+                    spec.partitions,
+                )
+                _replace(admin, spec, settings.replication_factor)
+                created.append(spec.name)
+            elif spec.internal:
                 raise ConfigurationError(
                     f"topic {spec.name!r} has {count} partitions, wirewatch expects "
                     f"{spec.partitions}; delete it or change WIREWATCH_APP_ID"
                 )
-            elif count != spec.partitions:
+            else:
                 log.warning(
                     "topic %s has %d partitions (setting: %d); keeping it",
                     spec.name,
@@ -129,6 +151,45 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
         raise BrokerError(f"cannot create topics on {settings.kafka_servers}: {exc}") from exc
     finally:
         admin.close()
+
+
+def _replaceable(admin: KafkaAdminClient, spec: TopicSpec, count: int, after_loss: bool) -> bool:
+    if spec.internal and after_loss:
+        return True
+    return (spec.internal or after_loss) and _empty(admin, spec.name, count)
+
+
+def _empty(admin: KafkaAdminClient, name: str, partitions: int) -> bool:
+    def offsets(spec: OffsetSpec) -> list[int]:
+        found = admin.list_partition_offsets(
+            {TopicPartition(name, n): spec for n in range(partitions)}
+        )
+        return [found[TopicPartition(name, n)].offset for n in range(partitions)]
+
+    return offsets(OffsetSpec.LATEST) == offsets(OffsetSpec.EARLIEST)
+
+
+def _replace(
+    admin: KafkaAdminClient, spec: TopicSpec, replication: int, timeout_s: float = 30.0
+) -> None:
+    """Delete the topic and create it again with the right partition count. A broker
+    deletes in the background: until it is done, the new topic 'already exists'."""
+    admin.delete_topics([spec.name])
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            admin.create_topics([NewTopic(spec.name, spec.partitions, replication)])
+            return
+        except TopicAlreadyExistsError:
+            count = _partition_counts(admin, [spec.name]).get(spec.name)
+            if count == spec.partitions:
+                return  # another worker replaced it meanwhile
+            if time.monotonic() > deadline:
+                raise ConfigurationError(
+                    f"topic {spec.name!r} still has {count} partitions {timeout_s:.0f} s "
+                    f"after deleting it; wirewatch expects {spec.partitions}"
+                ) from None
+            time.sleep(0.5)
 
 
 def _partition_counts(admin: KafkaAdminClient, names: list[str]) -> dict[str, int]:

@@ -21,6 +21,10 @@ from pipeline.store.url import unusable
 
 log = logging.getLogger("wirewatch")
 
+# Set for the process that replaces a worker whose broker lost its topics: it may replace
+# the topics the broker auto-created meanwhile (see `pipeline.kafka.topics.ensure_topics`).
+AFTER_TOPIC_LOSS = "_WIREWATCH_AFTER_TOPIC_LOSS"
+
 
 def wait_for_store(store: Store, max_wait_s: float = 300.0) -> None:
     """Create the schema, waiting (with backoff) for a database that is still starting or
@@ -50,12 +54,21 @@ def restart_on_lost_topics(lost: list[str]) -> None:
     new process recreates the topics and rebuilds its state from the store, as after a
     crash (on the embedded default, a broker that died is started again by it). The
     topics are not recreated here: produce requests still in flight from this process
-    would then land in them, half-written when the exec cuts the connection."""
+    would then land in them, half-written when the exec cuts the connection. Until the
+    exec, this process's clients may still ask the restarted broker for them, which then
+    auto-creates them with its own partition count: the new process replaces those."""
     log.error(
         "the broker lost the topics %s (a memory-only broker restarted, or they were deleted)",
         ", ".join(lost),
     )
+    os.environ[AFTER_TOPIC_LOSS] = "1"
     restart_process("restarting the worker")
+
+
+def restarted_after_topic_loss() -> bool:
+    """Whether this process replaced a worker whose broker lost its topics; asked once (a
+    later restart, for another reason, is not one)."""
+    return os.environ.pop(AFTER_TOPIC_LOSS, None) == "1"
 
 
 def restart_on_stall(stalls: list[Stall]) -> None:

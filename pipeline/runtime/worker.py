@@ -19,7 +19,12 @@ from pipeline.logs import configure, logging_config
 from pipeline.runtime.app import Attach, create_app
 from pipeline.runtime.cores import available_cpus, format_cpus, parse_cpus, pin
 from pipeline.runtime.ports import check_port_free
-from pipeline.runtime.restart import restart_on_lost_topics, restart_on_stall, wait_for_store
+from pipeline.runtime.restart import (
+    restart_on_lost_topics,
+    restart_on_stall,
+    restarted_after_topic_loss,
+    wait_for_store,
+)
 from pipeline.runtime.threads import limit_blas_threads
 from pipeline.settings import Settings
 from pipeline.store.store import Store
@@ -44,7 +49,7 @@ def run_worker(settings: Settings, agents: Sequence[Attach], loglevel: str = "in
         broker = DetachedBroker(settings).acquire()
         settings = settings.model_copy(update={"bootstrap_servers": broker.servers})
     try:
-        ensure_topics(settings)
+        ensure_topics(settings, after_loss=restarted_after_topic_loss())
         wait_for_store(store)
         watch = TopicWatch(
             settings,

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from pipeline.errors import BrokerError
 from pipeline.feeds.synthetic import SyntheticFeed
 from pipeline.kafka.broker import free_port
+from pipeline.kafka.topics import TopicSpec, admin_client, topic_spec, topic_specs
 from pipeline.kafka.topics import _partition_counts as partition_counts
-from pipeline.kafka.topics import admin_client, topic_specs
 from pipeline.settings import Settings
 from pipeline.store.store import Store
 from schemas.tables import alerts, event_updates, fingerprints
@@ -303,7 +305,8 @@ def test_broker_restart_recreates_topics_and_goes_on(
     """`wirewatch broker` stopped and started again mid-stream: it comes back empty (memory
     only). The worker notices, recreates its topics and restarts itself in place; the
     producer sends the feed again (what was in flight is gone with the broker) and the
-    replays change nothing."""
+    replays change nothing. Until it restarts, its clients may ask the new broker for its
+    topics, which auto-creates them with its own partition count (4): it replaces them."""
     broker = BrokerProcess(free_port(), OUTPUT / "fault-broker.log").start()
     settings = settings_for(broker.servers, make_pg_database())
     store = Store(settings.database)
@@ -315,6 +318,7 @@ def test_broker_restart_recreates_topics_and_goes_on(
         at_stop = stored(store)
         time.sleep(3)
         broker.start()
+        auto_created = auto_create(settings, topic_spec(settings, "deduped"))
         # Nobody but the worker recreates the topics.
         wait_for(
             lambda: topics_as_expected(settings),
@@ -323,6 +327,8 @@ def test_broker_restart_recreates_topics_and_goes_on(
             worker=worker,
         )
         assert "the broker lost the topics" in worker.log()
+        if auto_created:
+            assert "auto-created by the broker; replacing it" in worker.log()
         assert worker.alive()  # the same process (pid), restarted in place
         before_resend = stored(store)
         produce(settings, LINES)
@@ -345,6 +351,18 @@ def test_broker_restart_recreates_topics_and_goes_on(
         if broker.alive():
             broker.stop()
         store.close()
+
+
+def auto_create(settings: Settings, spec: TopicSpec) -> bool:
+    """Create the topic as a broker that auto-creates it would (when no one did first)."""
+    admin = admin_client(settings)
+    try:
+        admin.create_topics([NewTopic(spec.name, spec.partitions + 3, 1)])
+        return True
+    except TopicAlreadyExistsError:
+        return False
+    finally:
+        admin.close()
 
 
 def topics_as_expected(settings: Settings) -> bool:
