@@ -6,6 +6,7 @@ count, which the stages then disagree with.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Literal, NoReturn
 
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import NewTopic, OffsetSpec
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
 
 from pipeline.errors import BrokerError, ConfigurationError
 from pipeline.kafka.broker import port_open
@@ -174,7 +175,8 @@ def _replace(
 ) -> None:
     """Delete the topic and create it again with the right partition count. A broker
     deletes in the background: until it is done, the new topic 'already exists'."""
-    admin.delete_topics([spec.name])
+    with contextlib.suppress(UnknownTopicOrPartitionError):  # another worker's doing
+        admin.delete_topics([spec.name])
     deadline = time.monotonic() + timeout_s
     while True:
         try:
