@@ -1,5 +1,6 @@
-"""`wirewatch broker` as an operator runs it, and the watch that notices a broker which
-lost its topics (tests/integration/test_fault_recovery.py restarts one under a running worker)."""
+"""`wirewatch broker` as an operator runs it, the watch that notices a broker which lost
+its topics (tests/integration/test_fault_recovery.py restarts one under a running worker),
+and which topics of the wrong partition count the worker then replaces."""
 
 from __future__ import annotations
 
