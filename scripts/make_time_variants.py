@@ -21,6 +21,10 @@ Writes, deterministically (fixed seed), one file per variant, `<stem>.<variant>.
 
 The labels and every other field are kept; only `published_at` (and, for `no_time`,
 the order of the lines) change.
+
+`--seed N` makes another draw of the same construction (the bundled variants are seed
+12), written as `<stem>.<variant>.s<N>.jsonl`; `--only twins_spread` builds one variant.
+Scores move from draw to draw: README, Accuracy, "Robustness to time".
 """
 
 from __future__ import annotations
@@ -114,13 +118,14 @@ VARIANTS: dict[str, Callable[[list[Record], random.Random], list[Record]]] = {
 }
 
 
-def build(path: Path, out_dir: Path) -> list[Path]:
+def build(path: Path, out_dir: Path, seed: int = SEED, only: list[str] | None = None) -> list[Path]:
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     out_dir.mkdir(parents=True, exist_ok=True)
+    draw = "" if seed == SEED else f".s{seed}"
     written = []
-    for name, make in VARIANTS.items():
-        file = out_dir / f"{path.stem}.{name}.jsonl"
-        rows = make(records, random.Random(f"{SEED}:{name}"))
+    for name in only or VARIANTS:
+        file = out_dir / f"{path.stem}.{name}{draw}.jsonl"
+        rows = VARIANTS[name](records, random.Random(f"{seed}:{name}"))
         file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         written.append(file)
     return written
@@ -130,8 +135,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--out", type=Path, default=Path("data/eval/variants"))
+    parser.add_argument("--seed", type=int, default=SEED, help="draw (default %(default)s)")
+    parser.add_argument("--only", action="append", choices=list(VARIANTS), help="this variant")
     args = parser.parse_args()
-    for file in build(args.corpus, args.out):
+    for file in build(args.corpus, args.out, args.seed, args.only):
         print(file)
 
 
