@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -27,10 +27,6 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def _time(row: dict) -> datetime:
-    return datetime.fromisoformat(row["published_at"].replace("Z", "+00:00")).astimezone(UTC)
-
-
 def test_the_default_seed_rebuilds_the_bundled_variant(tmp_path: Path) -> None:
     (written,) = _script().build(CORPUS, tmp_path, only=["twins_spread"])
     bundled = ROOT / "data" / "eval" / "variants" / "ecbplus_dev.twins_spread.jsonl"
@@ -39,7 +35,8 @@ def test_the_default_seed_rebuilds_the_bundled_variant(tmp_path: Path) -> None:
 
 
 def test_another_seed_is_another_draw_of_the_same_construction(tmp_path: Path) -> None:
-    (written,) = _script().build(CORPUS, tmp_path, seed=21, only=["twins_spread"])
+    script = _script()
+    (written,) = script.build(CORPUS, tmp_path, seed=21, only=["twins_spread"])
     assert written.name == "ecbplus_dev.twins_spread.s21.jsonl"
     draw, original = _rows(written), _rows(CORPUS)
     bundled = _rows(ROOT / "data" / "eval" / "variants" / "ecbplus_dev.twins_spread.jsonl")
@@ -54,7 +51,7 @@ def test_another_seed_is_another_draw_of_the_same_construction(tmp_path: Path) -
     starts: dict[str, datetime] = {}
     ends: dict[str, datetime] = {}
     for r in draw:
-        t = _time(r)
+        t = script._time(r)
         starts[r["event_id"]] = min(starts.get(r["event_id"], t), t)
         ends[r["event_id"]] = max(ends.get(r["event_id"], t), t)
     assert all(ends[e] - starts[e] <= timedelta(days=5) for e in starts)
