@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from kafka import KafkaProducer
@@ -19,9 +18,9 @@ from pipeline.kafka.topics import _partition_counts as partition_counts
 from pipeline.kafka.topics import admin_client, ensure_topics, topic_specs
 from pipeline.kafka.watch import TopicWatch
 from pipeline.settings import Settings
-from tests.support.faults import BrokerProcess
+from tests.support.faults import BrokerProcess, create_topic
 from tests.support.paths import OUTPUT, ROOT
-from tests.support.workers import unique_settings
+from tests.support.workers import unique_settings, wait_for
 
 pytestmark = pytest.mark.broker
 
@@ -110,8 +109,11 @@ def test_topics_the_broker_auto_created_are_replaced_where_nothing_is_lost(
         assert counts()[specs["embedded"].name] == 1
         assert counts()[specs["articles"].name] == wrong
         admin.delete_topics([specs["articles"].name])
-        time.sleep(1)
-        admin.create_topics([NewTopic(specs["articles"].name, wrong, 1)])
+        wait_for(  # the broker deletes in the background
+            lambda: create_topic(admin, NewTopic(specs["articles"].name, wrong, 1)),
+            timeout=30,
+            message="the feed's topic created again",
+        )
         assert ensure_topics(settings, after_loss=True) == [specs["articles"].name]
         assert counts() == {spec.name: spec.partitions for spec in specs.values()}
     finally:

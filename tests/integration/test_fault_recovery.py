@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -34,6 +33,7 @@ from tests.support.faults import (
     TcpProxy,
     clustering,
     counts,
+    create_topic,
     placement_differences,
     stored,
     tally,
@@ -357,10 +357,7 @@ def auto_create(settings: Settings, spec: TopicSpec) -> bool:
     """Create the topic as a broker that auto-creates it would (when no one did first)."""
     admin = admin_client(settings)
     try:
-        admin.create_topics([NewTopic(spec.name, spec.partitions + 3, 1)])
-        return True
-    except TopicAlreadyExistsError:
-        return False
+        return create_topic(admin, NewTopic(spec.name, spec.partitions + 3, 1))
     finally:
         admin.close()
 

@@ -18,6 +18,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
 from pipeline.kafka.broker import free_port, port_open
 from pipeline.store.store import Store
 from schemas.tables import alerts, articles, event_sources, event_updates, events
@@ -263,3 +267,12 @@ def tally(
 
 def sigkill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
+
+
+def create_topic(admin: KafkaAdminClient, topic: NewTopic) -> bool:
+    """Create the topic; False when it exists already (or is still being deleted)."""
+    try:
+        admin.create_topics([topic])
+        return True
+    except TopicAlreadyExistsError:
+        return False

@@ -48,13 +48,9 @@ def test_another_seed_is_another_draw_of_the_same_construction(tmp_path: Path) -
     }
     # The construction holds: the events of a topic start within 3 hours of each other,
     # and each event's articles fall within the 5 days after its start.
-    starts: dict[str, datetime] = {}
-    ends: dict[str, datetime] = {}
-    for r in draw:
-        t = script._time(r)
-        starts[r["event_id"]] = min(starts.get(r["event_id"], t), t)
-        ends[r["event_id"]] = max(ends.get(r["event_id"], t), t)
-    assert all(ends[e] - starts[e] <= timedelta(days=5) for e in starts)
+    times = {e: [script._time(r) for r in rs] for e, rs in script._by_event(draw).items()}
+    starts = {e: min(ts) for e, ts in times.items()}
+    assert all(max(ts) - starts[e] <= timedelta(days=5) for e, ts in times.items())
     topics: dict[str, list[datetime]] = {}
     for r in original:
         topics.setdefault(str(r["topic"]), []).append(starts[r["event_id"]])
