@@ -52,3 +52,19 @@ def test_sqlite_errors_are_told_apart(tmp_path: Path) -> None:
     # Waiting cannot create a directory: the store says so at once (issue 13, item 9).
     with pytest.raises(ConfigurationError, match="does not exist"):
         Store(missing).count(articles)
+
+
+def test_sqlite_commits_survive_a_power_cut(tmp_path: Path) -> None:
+    """WAL (readers beside the writer) and synchronous FULL: a commit is on disk before
+    the worker acknowledges its input to the broker."""
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        raw = store.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        finally:
+            raw.close()
+    finally:
+        store.close()
