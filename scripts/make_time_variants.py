@@ -25,6 +25,10 @@ the order of the lines) change.
 `--seed N` makes another draw of the same construction (the bundled variants are seed
 12), written as `<stem>.<variant>.s<N>.jsonl`; `--only twins_spread` builds one variant.
 Scores move from draw to draw: README, Accuracy, "Robustness to time".
+
+`--spread-days D` builds `spread_<D>d` instead: each event's articles spread over D days,
+as `spread_5d` over 5 (`--spread-days 5` rebuilds it byte for byte), for coverage that
+runs longer (README, "Longer coverage").
 """
 
 from __future__ import annotations
@@ -35,13 +39,14 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 Record = dict[str, Any]
 SEED = 12
 TWIN_WINDOW = timedelta(hours=3)
-SPREAD = timedelta(days=5)
+SPREAD_DAYS = 5
 
 
 def _time(record: Record) -> datetime:
@@ -84,19 +89,19 @@ def twins_3h(records: list[Record], rng: random.Random) -> list[Record]:
     return sorted(out, key=lambda r: r["published_at"])
 
 
-def spread_5d(records: list[Record], rng: random.Random) -> list[Record]:
+def spread(records: list[Record], rng: random.Random, days: float = SPREAD_DAYS) -> list[Record]:
     starts = {e: min(_time(r) for r in rs) for e, rs in _by_event(records).items()}
     out = []
     for r in records:
         moved = dict(r)
-        offset = timedelta(seconds=rng.uniform(0, SPREAD.total_seconds()))
+        offset = timedelta(seconds=rng.uniform(0, timedelta(days=days).total_seconds()))
         moved["published_at"] = _iso(starts[r["event_id"]] + offset)
         out.append(moved)
     return sorted(out, key=lambda r: r["published_at"])
 
 
 def twins_spread(records: list[Record], rng: random.Random) -> list[Record]:
-    return spread_5d(twins_3h(records, rng), rng)
+    return spread(twins_3h(records, rng), rng)
 
 
 def no_time(records: list[Record], rng: random.Random) -> list[Record]:
@@ -112,20 +117,33 @@ def no_time(records: list[Record], rng: random.Random) -> list[Record]:
 VARIANTS: dict[str, Callable[[list[Record], random.Random], list[Record]]] = {
     "original": original,
     "twins_3h": twins_3h,
-    "spread_5d": spread_5d,
+    "spread_5d": spread,
     "no_time": no_time,
     "twins_spread": twins_spread,
 }
 
 
-def build(path: Path, out_dir: Path, seed: int = SEED, only: list[str] | None = None) -> list[Path]:
+def build(
+    path: Path,
+    out_dir: Path,
+    seed: int = SEED,
+    only: list[str] | None = None,
+    spread_days: list[int] | None = None,
+) -> list[Path]:
+    """Write the variants named in `only` (all by default), or with `spread_days` one
+    `spread_<D>d` for each D instead."""
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     out_dir.mkdir(parents=True, exist_ok=True)
     draw = "" if seed == SEED else f".s{seed}"
+    variants = (
+        {f"spread_{d}d": partial(spread, days=d) for d in spread_days}
+        if spread_days
+        else {name: VARIANTS[name] for name in only or VARIANTS}
+    )
     written = []
-    for name in only or VARIANTS:
+    for name, variant in variants.items():
         file = out_dir / f"{path.stem}.{name}{draw}.jsonl"
-        rows = VARIANTS[name](records, random.Random(f"{seed}:{name}"))
+        rows = variant(records, random.Random(f"{seed}:{name}"))
         file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         written.append(file)
     return written
@@ -137,8 +155,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("data/eval/variants"))
     parser.add_argument("--seed", type=int, default=SEED, help="draw (default %(default)s)")
     parser.add_argument("--only", action="append", choices=list(VARIANTS), help="this variant")
+    parser.add_argument(
+        "--spread-days",
+        action="append",
+        type=int,
+        metavar="D",
+        help="spread_<D>d: each event over D days (instead of the variants)",
+    )
     args = parser.parse_args()
-    for file in build(args.corpus, args.out, args.seed, args.only):
+    if args.spread_days and args.only:
+        parser.error("--spread-days builds spread_<D>d variants only: drop --only")
+    if any(d < 1 for d in args.spread_days or []):
+        parser.error("--spread-days must be at least 1")
+    for file in build(args.corpus, args.out, args.seed, args.only, args.spread_days):
         print(file)
 
 

@@ -58,3 +58,15 @@ def test_another_seed_is_another_draw_of_the_same_construction(tmp_path: Path) -
     # spread_5d after twins_3h may move an event's first article up to 5 days on
     assert all(span <= timedelta(days=5, hours=3) for span in spans)
     assert any(span > timedelta(0) for span in spans)
+
+
+def test_spread_days_builds_longer_coverage_of_the_same_construction(tmp_path: Path) -> None:
+    script = _script()
+    five, ten = script.build(CORPUS, tmp_path, spread_days=[5, 10])
+    bundled = ROOT / "data" / "eval" / "variants" / "ecbplus_dev.spread_5d.jsonl"
+    assert five.read_bytes() == bundled.read_bytes()
+    assert ten.name == "ecbplus_dev.spread_10d.jsonl"
+    times = {e: [script._time(r) for r in rs] for e, rs in script._by_event(_rows(ten)).items()}
+    spans = [max(ts) - min(ts) for ts in times.values()]
+    assert all(span <= timedelta(days=10) for span in spans)
+    assert max(spans) > timedelta(days=5)
