@@ -54,7 +54,7 @@ def test_sqlite_errors_are_told_apart(tmp_path: Path) -> None:
         Store(missing).count(articles)
 
 
-def test_sqlite_commits_survive_a_power_cut(tmp_path: Path) -> None:
+def test_sqlite_commits_are_on_disk_when_they_return(tmp_path: Path) -> None:
     """WAL (readers beside the writer) and synchronous FULL: a commit is on disk before
     the worker acknowledges its input to the broker."""
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
