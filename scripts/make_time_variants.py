@@ -154,8 +154,9 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--out", type=Path, default=Path("data/eval/variants"))
     parser.add_argument("--seed", type=int, default=SEED, help="draw (default %(default)s)")
-    parser.add_argument("--only", action="append", choices=list(VARIANTS), help="this variant")
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--only", action="append", choices=list(VARIANTS), help="this variant")
+    which.add_argument(
         "--spread-days",
         action="append",
         type=int,
@@ -163,8 +164,6 @@ def main() -> None:
         help="spread_<D>d: each event over D days (instead of the variants)",
     )
     args = parser.parse_args()
-    if args.spread_days and args.only:
-        parser.error("--spread-days builds spread_<D>d variants only: drop --only")
     if any(d < 1 for d in args.spread_days or []):
         parser.error("--spread-days must be at least 1")
     for file in build(args.corpus, args.out, args.seed, args.only, args.spread_days):

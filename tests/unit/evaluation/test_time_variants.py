@@ -1,5 +1,5 @@
-"""scripts/make_time_variants.py: the bundled variants come back byte for byte, and
-another seed is another draw of the same construction."""
+"""scripts/make_time_variants.py: the bundled variants come back byte for byte, another
+seed is another draw of the same construction, and --spread-days spreads events longer."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _times_by_event(script: ModuleType, rows: list[dict]) -> dict[str, list[datetime]]:
+    return {e: [script._time(r) for r in rs] for e, rs in script._by_event(rows).items()}
+
+
 def test_the_default_seed_rebuilds_the_bundled_variant(tmp_path: Path) -> None:
     (written,) = _script().build(CORPUS, tmp_path, only=["twins_spread"])
     bundled = ROOT / "data" / "eval" / "variants" / "ecbplus_dev.twins_spread.jsonl"
@@ -48,7 +52,7 @@ def test_another_seed_is_another_draw_of_the_same_construction(tmp_path: Path) -
     }
     # The construction holds: the events of a topic start within 3 hours of each other,
     # and each event's articles fall within the 5 days after its start.
-    times = {e: [script._time(r) for r in rs] for e, rs in script._by_event(draw).items()}
+    times = _times_by_event(script, draw)
     starts = {e: min(ts) for e, ts in times.items()}
     assert all(max(ts) - starts[e] <= timedelta(days=5) for e, ts in times.items())
     topics: dict[str, list[datetime]] = {}
@@ -66,7 +70,6 @@ def test_spread_days_builds_longer_coverage_of_the_same_construction(tmp_path: P
     bundled = ROOT / "data" / "eval" / "variants" / "ecbplus_dev.spread_5d.jsonl"
     assert five.read_bytes() == bundled.read_bytes()
     assert ten.name == "ecbplus_dev.spread_10d.jsonl"
-    times = {e: [script._time(r) for r in rs] for e, rs in script._by_event(_rows(ten)).items()}
-    spans = [max(ts) - min(ts) for ts in times.values()]
+    spans = [max(ts) - min(ts) for ts in _times_by_event(script, _rows(ten)).values()]
     assert all(span <= timedelta(days=10) for span in spans)
     assert max(spans) > timedelta(days=5)
