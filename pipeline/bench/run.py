@@ -109,6 +109,9 @@ class BenchResult:
     worker_cpu_ms: float  # per article, all workers, model included
     worker_cpu_each_ms: list[float]  # per article, each worker
     broker_cpu_ms: float  # per article
+    # Cores the whole machine kept busy during the burst (every program, this one too):
+    # near the core count, the run was bound by CPU, and only less CPU an article is faster.
+    cores_busy: float | None = None  # None: no /proc/stat to read
 
     @property
     def cpu_ratio(self) -> float:
@@ -276,6 +279,7 @@ def _measure(
         worker_cpu_ms=sum(run.worker_cpu_ms),
         worker_cpu_each_ms=run.worker_cpu_ms,
         broker_cpu_ms=run.broker_cpu_ms,
+        cores_busy=run.cores_busy,
         scale=scale,
         machine=machine,
         reference=reference,
@@ -293,6 +297,7 @@ class PipelineRun:
     rss_mb: list[float]
     worker_cpu_ms: list[float]  # CPU time of each worker per article of the burst
     broker_cpu_ms: float
+    cores_busy: float | None
 
 
 def run_pipeline(
@@ -343,10 +348,12 @@ def run_pipeline(
         assert stack.broker is not None
         broker_pid = stack.broker.pid
         cpu_before = [_cpu_seconds(w.pid) for w in workers] + [_cpu_seconds(broker_pid)]
+        machine_before = _machine_cpu_seconds()
 
         _produce(producer, settings, burst)
         wait(stored_before + len(burst), "pipeline")
         cpu_after = [_cpu_seconds(w.pid) for w in workers] + [_cpu_seconds(broker_pid)]
+        cores_busy = _cores_busy(machine_before, _machine_cpu_seconds())
         cpu_ms = [(a - b) * 1000 / len(burst) for a, b in zip(cpu_after, cpu_before, strict=True)]
         updates = _updates(settings)
         burst_ids = {json.loads(line)["id"] for line in burst}
@@ -381,6 +388,7 @@ def run_pipeline(
         rss_mb=rss,
         worker_cpu_ms=cpu_ms[:-1],
         broker_cpu_ms=cpu_ms[-1],
+        cores_busy=cores_busy,
     )
 
 
@@ -456,6 +464,27 @@ def _cpu_seconds(pid: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_cpu_seconds() -> tuple[float, float] | None:
+    """The machine's busy and all CPU time so far, summed over its cores (Linux's
+    /proc/stat; None elsewhere)."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    ticks = [int(v) for v in first[1:9]]  # user .. steal; guest time is inside user's
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
+
+
+def _cores_busy(
+    before: tuple[float, float] | None, after: tuple[float, float] | None
+) -> float | None:
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    share = (after[0] - before[0]) / (after[1] - before[1])
+    return round(share * (os.cpu_count() or 1), 2)
 
 
 def _wait_all_embedding(
@@ -576,6 +605,14 @@ def render(result: BenchResult) -> list[str]:
                 )
             ]
             if r.workers > 1
+            else []
+        ),
+        *(
+            [
+                f"  cores busy in the burst: {r.cores_busy:.2f} of {r.machine.get('cores')} "
+                "(the whole machine)"
+            ]
+            if r.cores_busy is not None
             else []
         ),
         f"peak memory (RSS):       {r.peak_rss_mb:8.0f} MB  "
