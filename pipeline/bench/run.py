@@ -110,7 +110,7 @@ class BenchResult:
     worker_cpu_each_ms: list[float]  # per article, each worker
     broker_cpu_ms: float  # per article
     # Cores the whole machine kept busy during the burst (every program, this one too):
-    # near the core count, the run was bound by CPU, and only less CPU an article is faster.
+    # near the core count, the run was bound by CPU: only less CPU an article makes it faster.
     cores_busy: float | None = None  # None: no /proc/stat to read
 
     @property
@@ -348,12 +348,12 @@ def run_pipeline(
         assert stack.broker is not None
         broker_pid = stack.broker.pid
         cpu_before = [_cpu_seconds(w.pid) for w in workers] + [_cpu_seconds(broker_pid)]
-        machine_before = _machine_cpu_seconds()
+        machine_before = _machine_ticks()
 
         _produce(producer, settings, burst)
         wait(stored_before + len(burst), "pipeline")
         cpu_after = [_cpu_seconds(w.pid) for w in workers] + [_cpu_seconds(broker_pid)]
-        cores_busy = _cores_busy(machine_before, _machine_cpu_seconds())
+        cores_busy = _cores_busy(machine_before, _machine_ticks())
         cpu_ms = [(a - b) * 1000 / len(burst) for a, b in zip(cpu_after, cpu_before, strict=True)]
         updates = _updates(settings)
         burst_ids = {json.loads(line)["id"] for line in burst}
@@ -466,21 +466,20 @@ def _cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _machine_cpu_seconds() -> tuple[float, float] | None:
-    """The machine's busy and all CPU time so far, summed over its cores (Linux's
-    /proc/stat; None elsewhere)."""
+def _machine_ticks() -> tuple[int, int] | None:
+    """The machine's busy and all CPU time so far, in clock ticks summed over its cores
+    (Linux's /proc/stat; None elsewhere)."""
     try:
         first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
     except OSError:
         return None
     ticks = [int(v) for v in first[1:9]]  # user .. steal; guest time is inside user's
     idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
+    return sum(ticks) - idle, sum(ticks)
 
 
-def _cores_busy(
-    before: tuple[float, float] | None, after: tuple[float, float] | None
-) -> float | None:
+def _cores_busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """How many of the machine's cores were busy on average between the two readings."""
     if before is None or after is None or after[1] <= before[1]:
         return None
     share = (after[0] - before[0]) / (after[1] - before[1])

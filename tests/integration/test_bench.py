@@ -52,9 +52,9 @@ def test_bench_prints_every_figure_as_json(tmp_path) -> None:  # type: ignore[no
     # The pipeline embedded what the dedup stage found unique, and no more.
     assert details["embedded"] == details["encode_texts"]
     assert [row["stored"] for row in details["scale"]] == [500, 1000]
+    assert all(row["held_events"] >= row["live_events"] > 0 for row in details["scale"])
     # The machine's cores in use during the burst: the workers at least, at most them all.
     assert 0 < details["cores_busy"] <= details["machine"]["cores"]
-    assert all(row["held_events"] >= row["live_events"] > 0 for row in details["scale"])
     # Its stores and logs went with a successful run.
     assert not list(tmp_path.glob("wirewatch-bench-*"))
 
