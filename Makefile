@@ -1,5 +1,12 @@
 # Two commands do all the set-up: `make demo` and `make test`.
-PYTHON ?= python3
+# The interpreter: the system's python3 where it is 3.11 or newer and can make a venv,
+# else the first python3 on the PATH. Debian's is built with profile-guided and link-time
+# optimisation, which a plain source build (pyenv's default) is not: the static lane's
+# pipeline ran 1.2 to 1.4 times as fast on it (docs/performance.md, "2026-12-07,
+# evening"). `make PYTHON=...` chooses another; `make clean` first to change an existing venv.
+PYTHON ?= $(firstword $(shell for p in /usr/bin/python3 python3; do \
+  $$p -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+  && echo $$p; done) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
