@@ -2,8 +2,9 @@
 # The interpreter: the system's python3 where it is 3.11 or newer and can make a venv,
 # else the first python3 on the PATH. Debian's is built with profile-guided and link-time
 # optimisation, which a plain source build (pyenv's default) is not: the static lane's
-# pipeline ran 1.2 to 1.4 times as fast on it (docs/performance.md, "2026-12-07,
-# evening"). `make PYTHON=...` chooses another; `make clean` first to change an existing venv.
+# pipeline ran a fifth faster on it, 0.98x to 1.42x over four pairs (docs/performance.md,
+# "2026-12-07, evening"). `make PYTHON=...` chooses another; `make clean` first to change
+# an existing venv.
 PYTHON ?= $(firstword $(shell for p in /usr/bin/python3 python3; do \
   $$p -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
   && echo $$p; done) python3)
