@@ -3,12 +3,13 @@ PostgreSQL timeouts), and the one upsert of both dialects."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event, make_url
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from pipeline.errors import ConfigurationError
@@ -69,6 +70,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+@contextmanager
+def begin_unsynced(engine: Engine) -> Iterator[Connection]:
+    """A transaction whose commit does not wait for the disk: for writes that a power cut
+    may take back because what they record is done again on start, harmlessly (the
+    outbox's published marks: the rows are then published again, with the same ids, which
+    consumers drop). A process that crashes loses none of it; only the machine going down
+    within a moment of the commit can. On SQLite the commit skips its fsync (the next
+    synced commit writes it to disk with its own); on PostgreSQL it does not wait for its
+    log flush. Every other transaction keeps the dialect's synced commit."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        try:
+            with conn.begin():
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                else:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                yield conn
+        finally:
+            if sqlite:  # a connection's setting, not the transaction's
+                _synced_again(conn)
+
+
+def _synced_again(conn: Connection) -> None:
+    """Back to FULL before the pool hands the connection out again; one that cannot be
+    set back is discarded (the caller's own error, if any, is the one that counts)."""
+    try:
+        conn.exec_driver_sql("PRAGMA synchronous=FULL")
+        conn.commit()
+    except SQLAlchemyError:
+        conn.invalidate()
 
 
 def upsert_rows(

@@ -31,7 +31,7 @@ from sqlalchemy.schema import CreateColumn
 
 from pipeline.errors import ConfigurationError, StoreUnavailable
 from pipeline.store.availability import is_unavailable
-from pipeline.store.engine import connect, upsert_rows
+from pipeline.store.engine import begin_unsynced, connect, upsert_rows
 from pipeline.store.order import event_order_by
 from pipeline.store.rows import (
     DELIVERED,
@@ -411,8 +411,12 @@ class Store:
         return self.run(work)
 
     def mark_published(self, outbox: Outbox) -> None:
+        """Mark the outbox's rows published. Unsynced: a power cut that takes the marks
+        back makes the next start publish those rows again, with the same ids, as after a
+        crash between publishing and marking; one disk flush fewer a batch."""
+
         def work() -> None:
-            with self.engine.begin() as conn:
+            with begin_unsynced(self.engine) as conn:
                 if outbox.update_seqs:
                     conn.execute(
                         update(event_updates)

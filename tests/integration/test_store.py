@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from sqlalchemy import update
+from sqlalchemy.engine import Connection
 
 from pipeline.events.index import EventIndex
 from pipeline.events.stage import EventStage
 from pipeline.store import Writes
+from pipeline.store.engine import begin_unsynced
 from pipeline.store.store import Store
 from schemas.article import Article
 from schemas.messages import Embedded
@@ -91,6 +94,35 @@ def test_the_outbox_is_published_once(db_url: str) -> None:
     assert outbox.updates[0][0].startswith("ev-")
     store.mark_published(outbox)
     assert not store.pending_outbox()
+
+
+def _synced(conn: Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    return conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def test_only_the_unsynced_transaction_skips_the_disk_flush(db_url: str) -> None:
+    """The published marks' transaction commits without waiting for the disk; the
+    connection is synced again before anything else uses it, also when it failed."""
+    store = Store(db_url)
+    store.create_schema()
+    stage = EventStage(store, EventIndex())
+    stage.save(stage.plan([_embedded("a", "afp", [1, 0])], T0))
+    with store.engine.connect() as conn:
+        assert _synced(conn)
+    with pytest.raises(RuntimeError, match="midway"), begin_unsynced(store.engine) as conn:
+        assert not _synced(conn)
+        conn.execute(update(event_updates).values(published=True))
+        raise RuntimeError("midway")
+    assert len(store.pending_outbox().updates) == 1  # rolled back
+    with store.engine.connect() as conn:
+        assert _synced(conn)
+    store.mark_published(store.pending_outbox())
+    assert not store.pending_outbox()
+    with store.engine.connect() as conn:
+        assert _synced(conn)
+    store.close()
 
 
 def test_hostile_strings_are_only_data(db_url: str) -> None:
