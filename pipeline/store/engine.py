@@ -61,13 +61,17 @@ def _postgres_timeouts(url: str) -> dict[str, Any]:
     return {name: value for name, value in defaults.items() if name not in given}
 
 
+# FULL: a commit is on disk before the worker acknowledges its input, so a power cut
+# cannot take back what Kafka was told is stored (NORMAL may lose the last commits; only
+# `begin_unsynced` uses it, for one transaction).
+_PRAGMA_FULL_SYNC = "PRAGMA synchronous=FULL"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the dashboard read while a worker writes; several processes may share a file.
     cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL: a commit is on disk before the worker acknowledges its input, so a power cut
-    # cannot take back what Kafka was told is stored (NORMAL may lose the last commits).
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(_PRAGMA_FULL_SYNC)
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
@@ -96,10 +100,10 @@ def begin_unsynced(engine: Engine) -> Iterator[Connection]:
 
 
 def _synced_again(conn: Connection) -> None:
-    """Back to FULL before the pool hands the connection out again; one that cannot be
+    """Synced again before the pool hands the connection out; one that cannot be
     set back is discarded (the caller's own error, if any, is the one that counts)."""
     try:
-        conn.exec_driver_sql("PRAGMA synchronous=FULL")
+        conn.exec_driver_sql(_PRAGMA_FULL_SYNC)
         conn.commit()
     except SQLAlchemyError:
         conn.invalidate()
