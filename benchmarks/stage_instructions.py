@@ -1,0 +1,132 @@
+"""Instructions an article costs in the event stage, counted by valgrind's cachegrind.
+
+Unlike a time, the count does not move with the machine's load: two runs of the same code
+agree to a few parts in a million, where two timed bench runs differ by a tenth. A change
+worth a few per cent, which no timing here can show, shows in it.
+
+    python benchmarks/stage_instructions.py [--articles 1600] [--model static]
+
+It makes the bench's seeded feed (no copies), takes it through the dedup and embedding
+stages once, and keeps what the event stage reads (in the system's temporary directory,
+named after the model and the number of articles). It then runs the event stage alone
+under `valgrind --tool=cachegrind` twice: on the first SKIPPED articles, and on the whole
+feed. It prints the difference per article, which leaves out start-up and the first
+batches. BLAS and numba run on one thread, and hashing is seeded, so that nothing but
+the code decides the count. Needs valgrind (Debian: `apt-get install valgrind`). A count
+takes about a minute per thousand articles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SKIPPED = 320  # five batches of 64: the index fills, nothing compiled is left to load
+ONE_THREAD = {
+    "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1",  # BLAS threads that wait by spinning count as work
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1600)
+    parser.add_argument("--model", default="static")
+    parser.add_argument("--run", type=int, help=argparse.SUPPRESS)  # the counted child
+    parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run is not None:
+        place(args.records, args.run, args.model)
+        return
+    if args.articles <= SKIPPED:
+        parser.error(f"--articles must be above {SKIPPED}")
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (Debian: apt-get install valgrind)")
+    records = Path(tempfile.gettempdir()) / f"wirewatch-stage-{args.model}-{args.articles}.json"
+    if not records.exists():
+        print(f"making {args.articles} records for the event stage ({args.model})", flush=True)
+        prepare(records, args.articles, args.model)
+    counts = {}
+    for articles in (SKIPPED, args.articles):
+        print(f"counting the event stage on {articles} articles under cachegrind", flush=True)
+        counts[articles] = instructions(records, articles, args.model)
+    per_article = (counts[args.articles] - counts[SKIPPED]) / (args.articles - SKIPPED)
+    print(
+        f"event stage: {per_article / 1e6:.4f} M instructions an article "
+        f"(articles {SKIPPED + 1} to {args.articles}; {args.model})"
+    )
+
+
+def prepare(path: Path, articles: int, model: str) -> None:
+    """The feed through the dedup and embedding stages, as the event stage reads it."""
+    from pipeline.bench.run import BenchConfig, build_feed, encode_lines
+    from pipeline.bench.stages import dedup_alone
+    from pipeline.embedding.encoder import load_encoder
+    from pipeline.settings import Settings
+    from pipeline.stages import with_vectors
+
+    settings = Settings(model=model)
+    feed, _ = build_feed(BenchConfig(articles=articles, dup_share=0.0))
+    with tempfile.TemporaryDirectory() as workdir:
+        deduped = dedup_alone(settings, encode_lines(feed), Path(workdir))
+    encoder = load_encoder(model, batch_size=settings.embed_batch_size, threads=1)
+    vectors = encoder.encode(deduped.texts)
+    records = [r.model_dump_json() for r in with_vectors(deduped.forward, vectors)]
+    path.write_text(json.dumps(records))
+
+
+def instructions(records: Path, articles: int, model: str) -> int:
+    """Instructions of a child placing the first `articles` records, start-up included."""
+    command = [
+        *("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"),
+        *(sys.executable, __file__, "--run", str(articles), "--records", str(records)),
+        *("--model", model),
+    ]
+    done = subprocess.run(
+        command, env={**os.environ, **ONE_THREAD}, capture_output=True, text=True, check=False
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        sys.exit(f"the counted run failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def place(records: Path, articles: int, model: str) -> None:
+    """The event stage as the bench's `events_alone` runs it, on a store of its own."""
+    from pipeline.runtime.collector import tune_garbage_collector
+    from pipeline.settings import Settings
+    from pipeline.stages import InProcessPipeline
+    from pipeline.store.store import Store
+    from schemas.messages import Embedded
+
+    tune_garbage_collector()  # as every wirewatch command, the worker included
+    settings = Settings(model=model)
+    raw = json.loads(records.read_text())[:articles]
+    now = datetime(2026, 12, 7, tzinfo=UTC)  # fixed: nothing but the code decides the count
+    with tempfile.TemporaryDirectory() as workdir:
+        store = Store(f"sqlite:///{Path(workdir) / 'events.db'}")
+        store.create_schema()
+        pipeline = InProcessPipeline(settings, store, None)
+        for start in range(0, len(raw), settings.batch_max):
+            batch = raw[start : start + settings.batch_max]
+            pipeline.place([Embedded.model_validate_json(r) for r in batch], now)
+            store.mark_published(store.pending_outbox())
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
