@@ -107,11 +107,11 @@ def instructions(records: Path, articles: int, model: str) -> int:
 
 def place(records: Path, articles: int, model: str) -> None:
     """The event stage as the bench's `events_alone` runs it, on a store of its own."""
+    from pipeline.bench.stages import place_records
     from pipeline.runtime.collector import tune_garbage_collector
     from pipeline.settings import Settings
     from pipeline.stages import InProcessPipeline
     from pipeline.store.store import Store
-    from schemas.messages import Embedded
 
     tune_garbage_collector()  # as every wirewatch command, the worker included
     settings = Settings(model=model)
@@ -120,11 +120,7 @@ def place(records: Path, articles: int, model: str) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         store = Store(f"sqlite:///{Path(workdir) / 'events.db'}")
         store.create_schema()
-        pipeline = InProcessPipeline(settings, store, None)
-        for start in range(0, len(raw), settings.batch_max):
-            batch = raw[start : start + settings.batch_max]
-            pipeline.place([Embedded.model_validate_json(r) for r in batch], now)
-            store.mark_published(store.pending_outbox())
+        place_records(settings, raw, InProcessPipeline(settings, store, None), now)
         store.close()
 
 
