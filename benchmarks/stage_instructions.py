@@ -1,19 +1,21 @@
 """Instructions an article costs in the event stage, counted by valgrind's cachegrind.
 
 Unlike a time, the count does not move with the machine's load: two runs of the same code
-agree to a few parts in a million, where two timed bench runs differ by a tenth. A change
-worth a few per cent, which no timing here can show, shows in it.
+agree to about a part in a million (the figure per article to a hundredth of a per cent),
+where two timed bench runs differ by a tenth. A change worth a few per cent, which no
+timing here can show, shows in it.
 
     python benchmarks/stage_instructions.py [--articles 1600] [--model static]
 
-It makes the bench's seeded feed (no copies), takes it through the dedup and embedding
-stages once, and keeps what the event stage reads (in the system's temporary directory,
-named after the model and the number of articles). It then runs the event stage alone
-under `valgrind --tool=cachegrind` twice: on the first SKIPPED articles, and on the whole
-feed. It prints the difference per article, which leaves out start-up and the first
-batches. BLAS and numba run on one thread, and hashing is seeded, so that nothing but
-the code decides the count. Needs valgrind (Debian: `apt-get install valgrind`). A count
-takes about a minute per thousand articles.
+It makes the bench's seeded feed (no copies) and takes it through the dedup and
+embedding stages once. What the event stage reads is kept in the system's temporary
+directory, named after the model and the number of articles; later counts reuse it, so
+that two versions of the code are counted on the same records (delete it to make it
+anew). It then runs the event stage alone under `valgrind --tool=cachegrind` twice: on
+the first SKIPPED articles, and on the whole feed. It prints the difference per article,
+which leaves out start-up and the first batches. BLAS and numba run on one thread, and
+hashing is seeded, so that nothing but the code decides the count. Needs valgrind
+(Debian: `apt-get install valgrind`). A count takes about a minute per thousand articles.
 """
 
 from __future__ import annotations
@@ -86,7 +88,9 @@ def prepare(path: Path, articles: int, model: str) -> None:
     encoder = load_encoder(model, batch_size=settings.embed_batch_size, threads=1)
     vectors = encoder.encode(deduped.texts)
     records = [r.model_dump_json() for r in with_vectors(deduped.forward, vectors)]
-    path.write_text(json.dumps(records))
+    partial = path.with_suffix(".partial")  # an interrupted run leaves no half file
+    partial.write_text(json.dumps(records))
+    partial.replace(path)
 
 
 def instructions(records: Path, articles: int, model: str) -> int:
