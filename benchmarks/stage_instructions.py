@@ -124,7 +124,7 @@ def place(records: Path, articles: int, model: str) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         store = Store(f"sqlite:///{Path(workdir) / 'events.db'}")
         store.create_schema()
-        place_records(settings, raw, InProcessPipeline(settings, store, None), now)
+        place_records(InProcessPipeline(settings, store, None), raw, now)
         store.close()
 
 

@@ -118,20 +118,18 @@ def events_alone(
     raw = [record.model_dump_json() for record in with_vectors(forward, vectors)]
     gc.collect()
     started = time.perf_counter()
-    place_records(settings, raw, pipeline, datetime.now(UTC))
+    place_records(pipeline, raw, datetime.now(UTC))
     elapsed = time.perf_counter() - started
     store.close()
     return len(raw) / elapsed
 
 
-def place_records(
-    settings: Settings, raw: list[str], pipeline: InProcessPipeline, now: datetime
-) -> None:
+def place_records(pipeline: InProcessPipeline, raw: list[str], now: datetime) -> None:
     """The embedded records (JSON) through the event stage as the sink takes them: parse
     a batch, place and write it, read and mark the outbox."""
-    store = pipeline.store
-    for start in range(0, len(raw), settings.batch_max):
-        batch = [Embedded.model_validate_json(r) for r in raw[start : start + settings.batch_max]]
+    store, size = pipeline.store, pipeline.settings.batch_max
+    for start in range(0, len(raw), size):
+        batch = [Embedded.model_validate_json(r) for r in raw[start : start + size]]
         pipeline.place(batch, now)
         store.mark_published(store.pending_outbox())
 
