@@ -6,7 +6,9 @@ indexes from it on start; the CLI, the dashboard, the webhook and the evaluation
 
 from __future__ import annotations
 
+import functools
 import json
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -16,6 +18,7 @@ from sqlalchemy import (
     DDL,
     Column,
     Connection,
+    Result,
     Table,
     bindparam,
     case,
@@ -395,7 +398,7 @@ class Store:
         def unpublished(conn: Connection, table: Table) -> list[Any]:
             c = table.c
             query = select(c.seq, c.event_id, c.payload).where(c.published.is_(False))
-            return list(conn.execute(query.order_by(c.seq).limit(limit)).all())
+            return plain_rows(conn.execute(query.order_by(c.seq).limit(limit)))
 
         def work() -> Outbox:
             with self.engine.connect() as conn:
@@ -674,12 +677,27 @@ class Store:
         return int(self.run(lambda: self.fetch_scalar(select(func.count()).select_from(table))))
 
     def fetch_all(self, query: Any) -> list[Any]:
+        """The query's rows, each a named tuple (`plain_rows`)."""
         with self.engine.connect() as conn:
-            return list(conn.execute(query).all())
+            return plain_rows(conn.execute(query))
 
     def fetch_scalar(self, query: Any) -> Any:
         with self.engine.connect() as conn:
             return conn.execute(query).scalar()
+
+
+def plain_rows(result: Result[Any]) -> list[Any]:
+    """The result's rows as named tuples, read by column name like SQLAlchemy's rows. A
+    column of SQLAlchemy's row costs about 500 ns to read by name (a failed attribute
+    lookup, then the row's own), a named tuple's 70; the event stage reads each article
+    of a regrouped event a dozen times."""
+    make = functools.partial(tuple.__new__, _row_type(tuple(result.keys())))
+    return list(map(make, result.all()))
+
+
+@functools.cache  # one type per list of columns: a query shape, a few dozen in all
+def _row_type(columns: tuple[str, ...]) -> type[tuple[Any, ...]]:
+    return namedtuple("StoredRow", columns, rename=True)  # type: ignore[misc]
 
 
 def open_existing(url: str) -> Store:
