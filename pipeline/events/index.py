@@ -181,6 +181,10 @@ class _Evidence:
     headline: TermVector
     days: TermVector  # the mentions that name a day
     arrays: TextArrays | None = None  # made when needed
+    day_squares: float = field(init=False)  # of `days`, for their cosines (`_squares`)
+
+    def __post_init__(self) -> None:
+        self.day_squares = _squares(self.days)
 
 
 # What `EventIndex._length` measures of an event: the IDF-weighted length of its words,
@@ -204,6 +208,9 @@ class _LiveEvent:
     mention_terms: TermVector = field(default_factory=dict)
     headline_terms: TermVector = field(default_factory=dict)
     day_terms: TermVector = field(default_factory=dict)
+    # The sum of the squares of `day_terms`' weights, measured when first needed: each
+    # candidate that names a day compares them.
+    day_squares: float | None = None
     term_documents: Counter[str] = field(default_factory=Counter)
     mention_documents: Counter[str] = field(default_factory=Counter)
     # IDF-weighted lengths (`EventIndex._length`), and the statistics they were measured
@@ -223,6 +230,11 @@ class _LiveEvent:
 
     def __post_init__(self) -> None:
         self.first_ts, self.last_ts = self.first_seen.timestamp(), self.last_seen.timestamp()
+
+    def days_squared(self) -> float:
+        if self.day_squares is None:
+            self.day_squares = _squares(self.day_terms)
+        return self.day_squares
 
     def add(self, item: ClusterItem, evidence: _Evidence, kept: int, first: bool) -> None:
         if not first:
@@ -245,6 +257,8 @@ class _LiveEvent:
         _accumulate(self.mention_terms, evidence.mentions)
         _accumulate(self.headline_terms, evidence.headline)
         _accumulate(self.day_terms, evidence.days)
+        if evidence.days:
+            self.day_squares = None
         self.term_documents.update(evidence.words.keys())
         self.mention_documents.update(evidence.mentions.keys())
 
@@ -496,7 +510,9 @@ class EventIndex:
             b_norm = self._length(b, "headline", words)
             features[_P["headline"]] = _cosine_from(headline_dot, a_norm, b_norm)
         if a.day_terms and b.day_terms:
-            features[_P["days"]] = _cosine(a.day_terms, b.day_terms)
+            features[_P["days"]] = _cosine(
+                a.day_terms, b.day_terms, a.days_squared(), b.days_squared()
+            )
             features[_P["days_stated"]] = 1.0
         sizes = sorted((a.size, b.size))
         features[_P["log_size_min"]] = math.log1p(sizes[0])
@@ -613,7 +629,9 @@ class EventIndex:
                     norm = self._length(event, "headline", words_idf)
                     features[_F["headline"]] = _cosine_from(headline, query.headline.norm, norm)
             if evidence.days and event.day_terms:
-                features[_F["days"]] = _cosine(evidence.days, event.day_terms)
+                features[_F["days"]] = _cosine(
+                    evidence.days, event.day_terms, evidence.day_squares, event.days_squared()
+                )
                 features[_F["days_stated"]] = 1.0
             gap_s = max(0.0, event.first_ts - t, t - event.last_ts)
             features[_F["time_gap_d"]] = min(gap_s / 86400.0, config.time_cap_d)
@@ -657,25 +675,27 @@ class EventIndex:
         once). With a `norm_tolerance` above 0, the statistics count as changed only once
         they grew or shrank by that share: faster, but the scores then depend on when a
         length was measured, which a restart does not rebuild."""
-        documents = self._df.documents
-        tolerance = self.config.norm_tolerance
-        changes = (self._df.changes, self._mention_df.changes)
-        if tolerance:
-            stale = abs(documents - event.norms_documents) > tolerance * documents
+        df, tolerance, norms = self._df, self.config.norm_tolerance, event.norms
+        # Called for most candidates and pairs, and mostly answered from `norms`: the
+        # check is written out for that case.
+        if norms is not None and (
+            abs(df.documents - event.norms_documents) <= tolerance * df.documents
+            if tolerance
+            else (df.changes, self._mention_df.changes) == event.norms_changes
+        ):
+            length = norms.get(what)
+            if length is not None:
+                return length
         else:
-            stale = changes != event.norms_changes
-        if event.norms is None or stale:
-            event.norms = {}
-            event.norms_documents = documents
-            event.norms_changes = changes
-        length = event.norms.get(what)
-        if length is None:
-            arrays = self._arrays_of(event)
-            if what == "mention_mass":
-                length = idf.sparse_mass(arrays.mentions)
-            else:
-                length = idf.sparse_norm(getattr(arrays, what))
-            event.norms[what] = length
+            norms = event.norms = {}
+            event.norms_documents = df.documents
+            event.norms_changes = (df.changes, self._mention_df.changes)
+        arrays = self._arrays_of(event)
+        if what == "mention_mass":
+            length = idf.sparse_mass(arrays.mentions)
+        else:
+            length = idf.sparse_norm(getattr(arrays, what))
+        norms[what] = length
         return length
 
     def _evidence_arrays(self, evidence: _Evidence) -> TextArrays:
@@ -806,12 +826,17 @@ def _best_member_cosines(events: list[_LiveEvent], embedding: np.ndarray) -> lis
     return np.maximum.reduceat(cosines, starts).tolist()
 
 
-def _cosine(a: TermVector, b: TermVector) -> float:
-    """Plain cosine of two small term vectors (no IDF: a handful of terms)."""
+def _cosine(a: TermVector, b: TermVector, a_squares: float, b_squares: float) -> float:
+    """Plain cosine of two small term vectors (no IDF: a handful of terms), given the sums
+    of their weights' squares (`_squares`)."""
     dot = sum(w * b[t] for t, w in a.items() if t in b)
     if not dot:
         return 0.0
-    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+    return dot / math.sqrt(a_squares * b_squares)
+
+
+def _squares(vector: TermVector) -> float:
+    return sum(w * w for w in vector.values())
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
