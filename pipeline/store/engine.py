@@ -3,6 +3,7 @@ PostgreSQL timeouts), and the one upsert of both dialects."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, Table, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import Executable
 
 from pipeline.errors import ConfigurationError
 from pipeline.store.url import url_problem
@@ -118,20 +120,25 @@ def upsert_rows(
     update_columns: Sequence[str] = (),
 ) -> None:
     """INSERT ... ON CONFLICT (key) DO NOTHING / DO UPDATE, on PostgreSQL and SQLite."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
+    if rows:
+        statement = _upsert(conn.dialect.name, table, tuple(key), tuple(update_columns))
+        conn.execute(statement, list(rows))
+
+
+@functools.cache  # a statement built once: SQLAlchemy then finds it compiled at once
+def _upsert(
+    dialect: str, table: Table, key: tuple[str, ...], update_columns: tuple[str, ...]
+) -> Executable:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
-    elif conn.dialect.name == "sqlite":
+    elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - other databases would need their own upsert
-        raise ConfigurationError(f"unsupported database: {conn.dialect.name}")
+        raise ConfigurationError(f"unsupported database: {dialect}")
     statement = insert(table)
     if update_columns:
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=list(key),
             set_={name: statement.excluded[name] for name in update_columns},
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    conn.execute(statement, list(rows))
+    return statement.on_conflict_do_nothing(index_elements=list(key))
