@@ -204,10 +204,7 @@ class _LiveEvent:
     members: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     size: int = 0
     closed: bool = False
-    terms: TermVector = field(default_factory=dict)  # sums of the members' vectors
-    mention_terms: TermVector = field(default_factory=dict)
-    headline_terms: TermVector = field(default_factory=dict)
-    day_terms: TermVector = field(default_factory=dict)
+    day_terms: TermVector = field(default_factory=dict)  # sum of the members' day vectors
     # The sum of the squares of `day_terms`' weights, measured when first needed: each
     # candidate that names a day compares them.
     day_squares: float | None = None
@@ -220,8 +217,8 @@ class _LiveEvent:
     languages: set[str] = field(default_factory=set)
     norms_documents: int = 0
     norms_changes: tuple[int, int] = (-1, -1)
-    # `terms`, `mention_terms` and `headline_terms` as arrays, made when needed, then kept
-    # up to date
+    # The sums of the members' words, mentions and headlines, as arrays (empty where the
+    # index reads no text): made with the event, then kept up to date.
     arrays: TextArrays | None = None
     # `first_seen` and `last_seen` in POSIX seconds, for each candidate's time gap: a
     # datetime's `timestamp()` there cost 1.4 % of the event stage.
@@ -253,9 +250,6 @@ class _LiveEvent:
             self.first_seen, self.first_ts = item.published_at, item.published_at.timestamp()
         if item.published_at > self.last_seen:
             self.last_seen, self.last_ts = item.published_at, item.published_at.timestamp()
-        _accumulate(self.terms, evidence.words)
-        _accumulate(self.mention_terms, evidence.mentions)
-        _accumulate(self.headline_terms, evidence.headline)
         _accumulate(self.day_terms, evidence.days)
         if evidence.days:
             self.day_squares = None
@@ -704,8 +698,7 @@ class EventIndex:
         return evidence.arrays
 
     def _arrays_of(self, event: _LiveEvent) -> TextArrays:
-        if event.arrays is None:
-            event.arrays = self._as_arrays(event.terms, event.mention_terms, event.headline_terms)
+        assert event.arrays is not None  # made with the event
         return event.arrays
 
     def _as_arrays(
@@ -716,18 +709,28 @@ class EventIndex:
         )
 
     def _compact_term_ids(self) -> None:
-        """Hand back the ids of terms no held event has (pipeline/events/lexical.py)."""
-        held = self._events.values()
-        compacted = False
-        if self._df.needs_compacting():
-            self._df.compact(t for e in held for v in (e.terms, e.headline_terms) for t in v)
-            compacted = True
-        if self._mention_df.needs_compacting():
-            self._mention_df.compact(t for e in held for t in e.mention_terms)
-            compacted = True
-        if compacted:
-            for event in held:
-                event.arrays = None
+        """Hand back the ids of terms no held event has (pipeline/events/lexical.py), and
+        renumber the events' arrays."""
+        words, mentions = self._df.needs_compacting(), self._mention_df.needs_compacting()
+        if not (words or mentions):
+            return
+        events = list(self._events.values())
+        arrays = [self._arrays_of(e) for e in events]
+        if words:
+            in_use = [t.ids for a in arrays for t in (a.words, a.headline)]
+            new_ids = self._df.compact(np.concatenate([_NO_TERM_IDS, *in_use]))
+            arrays = [
+                a._replace(
+                    words=a.words.renumbered(new_ids), headline=a.headline.renumbered(new_ids)
+                )
+                for a in arrays
+            ]
+        if mentions:
+            in_use = [a.mentions.ids for a in arrays]
+            new_ids = self._mention_df.compact(np.concatenate([_NO_TERM_IDS, *in_use]))
+            arrays = [a._replace(mentions=a.mentions.renumbered(new_ids)) for a in arrays]
+        for event, renumbered in zip(events, arrays, strict=True):
+            event.arrays = renumbered
 
     def _open(self, event_id: str, item: ClusterItem, evidence: _Evidence) -> None:
         vector = item.embedding.astype(np.float32).copy()
@@ -739,8 +742,8 @@ class EventIndex:
             item.published_at,
         )
         event.add(item, evidence, self.config.members_kept, first=True)
-        if self._lexical:
-            event.arrays = self._evidence_arrays(evidence)
+        # Empty where the match model reads no text: the grouping's pairs still read them.
+        event.arrays = self._evidence_arrays(evidence)
         self._rows.set(event)
         self._events[event_id] = event
         self.open_events += 1
@@ -752,9 +755,8 @@ class EventIndex:
         if event.closed:
             self._reopen(event)
         event.add(item, evidence, self.config.members_kept, first=False)
-        if event.arrays is not None:  # kept up to date where made (as the term vectors)
-            article = self._evidence_arrays(evidence)
-            event.arrays = TextArrays(*map(summed, event.arrays, article))
+        article = self._evidence_arrays(evidence)
+        event.arrays = TextArrays(*map(summed, self._arrays_of(event), article))
         self._rows.set(event)
         self._count(evidence)
 
@@ -789,6 +791,7 @@ def _cosine_from(dot: float, a_norm: float, b_norm: float) -> float:
     return max(0.0, dot / (a_norm * b_norm))
 
 
+_NO_TERM_IDS = np.zeros(0, dtype=np.int64)
 _BLOCK = 64  # rows per block of `_top_rows`
 
 

@@ -91,6 +91,11 @@ class SparseTerms(NamedTuple):
     ids: np.ndarray  # int64, ascending
     weights: np.ndarray  # float64
 
+    def renumbered(self, new_ids: np.ndarray) -> SparseTerms:
+        """The same terms under the ids `DocumentFrequencies.compact` gave them (in the
+        same order: still ascending)."""
+        return SparseTerms(new_ids[self.ids], self.weights)
+
 
 class TextArrays(NamedTuple):
     """A text's words, mentions and headline as arrays (the ids of the words' and the
@@ -114,7 +119,9 @@ class DocumentFrequencies:
     holding no term, are counted in the total (see MatchModel.idf_prior_documents).
 
     The counts of the terms of `SparseTerms` are also kept by term id in an array, for the
-    sums over them. Ids are handed out by `sparse` and taken back by `compact`."""
+    sums over them. Ids are handed out by `sparse` and taken back by `compact`; the
+    `SparseTerms` kept are then renumbered, as they are the only record of their terms
+    (an event's texts are not kept as dicts besides)."""
 
     def __init__(self, prior_documents: int = 0) -> None:
         self.documents = 0
@@ -122,6 +129,7 @@ class DocumentFrequencies:
         self.changes = 0  # how often the counts changed: a length measured since holds
         self._counts: Counter[str] = Counter()
         self._ids: dict[str, int] = {}
+        self._terms: list[str] = []  # by id
         self.by_id = np.zeros(1024, dtype=np.int64)  # the counts, by term id
         self._compacted_at = 0  # how many ids there were after the last `compact`
         self._weights: IdfWeights | None = None
@@ -166,13 +174,20 @@ class DocumentFrequencies:
         terms seen once, by articles long gone, keep their ids until then."""
         return len(self._ids) > max(2 * self._compacted_at, COMPACT_FROM)
 
-    def compact(self, in_use: Iterable[str]) -> None:
-        """Keep the ids of `in_use` only (the terms of the vectors kept as arrays),
-        numbered anew: every `SparseTerms` given before is void."""
-        self._ids = {}
-        self.by_id = np.zeros(1024, dtype=np.int64)
-        self._ids_of(set(in_use))
-        self._compacted_at = len(self._ids)
+    def compact(self, in_use: np.ndarray) -> np.ndarray:
+        """Keep the ids in `in_use` only (those of the arrays kept), numbered anew in the
+        order they had; returns the new id of each old one (-1: taken back), to renumber
+        the arrays kept with (`SparseTerms.renumbered`): any other is void."""
+        kept = np.unique(in_use)
+        new_ids = np.full(len(self._terms), -1, dtype=np.int64)
+        new_ids[kept] = np.arange(len(kept))
+        counts = self.by_id[kept]
+        self._terms = [self._terms[i] for i in kept.tolist()]
+        self._ids = {term: n for n, term in enumerate(self._terms)}
+        self.by_id = np.zeros(max(1024, 2 * len(kept)), dtype=np.int64)
+        self.by_id[: len(kept)] = counts
+        self._compacted_at = len(kept)
+        return new_ids
 
     def _known(self, terms: list[str]) -> list[int]:
         """The ids of those of the terms that have one."""
@@ -193,6 +208,7 @@ class DocumentFrequencies:
         if new:
             first = len(ids)
             ids.update((term, first + n) for n, term in enumerate(new))
+            self._terms += new
             if len(ids) > len(self.by_id):
                 grown = np.zeros(2 * len(ids), dtype=np.int64)
                 grown[:first] = self.by_id[:first]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from pipeline.events.lexical import (
@@ -292,11 +293,15 @@ def test_compacting_keeps_the_terms_in_use_and_their_counts() -> None:
     for n in range(1 << 16):  # terms of articles long gone: ids handed out, never counted
         df.sparse({f"gone{n}": 1.0})
     assert df.needs_compacting()
-    df.compact(vectors[0].keys())
+    new_ids = df.compact(kept.ids)
     assert not df.needs_compacting()
     assert len(df._ids) == len(vectors[0])
-    kept = df.sparse(vectors[0])
-    assert (df.weights().sparse_norm(kept), _dot(kept, kept, df)) == before
+    renumbered = kept.renumbered(new_ids)
+    assert list(renumbered.ids) == sorted(renumbered.ids) == list(range(len(vectors[0])))
+    again = df.sparse(vectors[0])  # the terms take the same ids when they come again
+    assert np.array_equal(renumbered.ids, again.ids)
+    assert np.array_equal(renumbered.weights, again.weights)
+    assert (df.weights().sparse_norm(renumbered), _dot(renumbered, renumbered, df)) == before
     # A term counted but given no id before takes its count with a new id.
     other = df.sparse(vectors[1])
     assert df.weights().sparse_norm(other) == pytest.approx(_idf_norm(vectors[1], df))
