@@ -14,8 +14,8 @@ that two versions of the code are counted on the same records (delete it to make
 anew). It then runs the event stage alone under `valgrind --tool=cachegrind` twice: on
 the first SKIPPED articles, and on the whole feed. It prints the difference per article,
 which leaves out start-up and the first batches. BLAS and numba run on one thread, and
-hashing is seeded, so that nothing but the code decides the count; the compiled loops are
-loaded (or compiled) under valgrind once before counting. Needs valgrind
+hashing is seeded, so that nothing but the code decides the count; a short run under
+valgrind first compiles the loops (or loads them) for its processor. Needs valgrind
 (Debian: `apt-get install valgrind`). A count takes about a minute per thousand articles.
 """
 
@@ -64,7 +64,7 @@ def main() -> None:
         print(f"making {args.articles} records for the event stage ({args.model})", flush=True)
         prepare(records, args.articles, args.model)
     print("compiling the stage's loops for valgrind's processor", flush=True)
-    warm_compiled_loops()
+    warm_compiled_loops(records, args.model)
     counts = {}
     for articles in (SKIPPED, args.articles):
         print(f"counting the event stage on {articles} articles under cachegrind", flush=True)
@@ -96,20 +96,20 @@ def prepare(path: Path, articles: int, model: str) -> None:
     partial.replace(path)
 
 
-def warm_compiled_loops() -> None:
+def warm_compiled_loops(records: Path, model: str) -> None:
     """Fill numba's cache for the processor valgrind presents, which is not the machine's
-    own: otherwise the first count after a change to the loops, or on a new machine,
-    includes compiling them (a count of 320 articles came out higher than one of 1,600)."""
+    own, with every loop the stage calls, as it calls them: otherwise the first count
+    after a change to the loops, or on a new machine, includes compiling them (a count of
+    320 articles once came out higher than one of 1,600)."""
     command = [
-        *("valgrind", "--tool=none", sys.executable, "-c"),
-        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-        "from pipeline.events import kernels; kernels.warm()",
+        *("valgrind", "--tool=none", sys.executable, __file__),
+        *("--run", "64", "--records", str(records), "--model", model),
     ]
     done = subprocess.run(
         command, env={**os.environ, **ONE_THREAD}, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        sys.exit(f"compiling the loops under valgrind failed:\n{done.stderr[-2000:]}")
+        sys.exit(f"the run that compiles the loops failed:\n{done.stderr[-2000:]}")
 
 
 def instructions(records: Path, articles: int, model: str) -> int:
