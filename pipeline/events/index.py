@@ -199,6 +199,9 @@ class _LiveEvent:
     vector_sum: np.ndarray
     first_seen: datetime
     last_seen: datetime
+    # The sums of the members' words, mentions and headlines, as arrays (empty where the
+    # index reads no text), kept up to date.
+    arrays: TextArrays
     # Sampled members' embeddings, one row each: the first, then the latest (a matrix, so
     # that the cosines to all of them are one product).
     members: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
@@ -217,9 +220,6 @@ class _LiveEvent:
     languages: set[str] = field(default_factory=set)
     norms_documents: int = 0
     norms_changes: tuple[int, int] = (-1, -1)
-    # The sums of the members' words, mentions and headlines, as arrays (empty where the
-    # index reads no text): made with the event, then kept up to date.
-    arrays: TextArrays | None = None
     # `first_seen` and `last_seen` in POSIX seconds, for each candidate's time gap: a
     # datetime's `timestamp()` there cost 1.4 % of the event stage.
     first_ts: float = field(init=False)
@@ -484,7 +484,7 @@ class EventIndex:
         features[_P["member_cosine"]] = float(np.maximum.reduce(a.members @ b.members.T, None))
         # A product above 0 means both hold a shared term, so that neither length is 0.
         word_dot, mention_dot, shared, headline_dot = pair_products(
-            words, mentions, self._arrays_of(a), self._arrays_of(b)
+            words, mentions, a.arrays, b.arrays
         )
         if word_dot > 0.0:
             a_norm, b_norm = self._length(a, "words", words), self._length(b, "words", words)
@@ -611,7 +611,7 @@ class EventIndex:
             features[_F["member_cosine"]] = member_cosine
             if query is not None:
                 # A product above 0 means both hold a shared term, so that neither length is 0.
-                words, mentions, coverage, headline = query.products(self._arrays_of(event))
+                words, mentions, coverage, headline = query.products(event.arrays)
                 if words > 0.0:
                     norm = self._length(event, "words", words_idf)
                     features[_F["words"]] = _cosine_from(words, query.words.norm, norm)
@@ -684,11 +684,10 @@ class EventIndex:
             norms = event.norms = {}
             event.norms_documents = df.documents
             event.norms_changes = (df.changes, self._mention_df.changes)
-        arrays = self._arrays_of(event)
         if what == "mention_mass":
-            length = idf.sparse_mass(arrays.mentions)
+            length = idf.sparse_mass(event.arrays.mentions)
         else:
-            length = idf.sparse_norm(getattr(arrays, what))
+            length = idf.sparse_norm(getattr(event.arrays, what))
         norms[what] = length
         return length
 
@@ -696,10 +695,6 @@ class EventIndex:
         if evidence.arrays is None:
             evidence.arrays = self._as_arrays(evidence.words, evidence.mentions, evidence.headline)
         return evidence.arrays
-
-    def _arrays_of(self, event: _LiveEvent) -> TextArrays:
-        assert event.arrays is not None  # made with the event
-        return event.arrays
 
     def _as_arrays(
         self, words: TermVector, mentions: TermVector, headline: TermVector
@@ -715,7 +710,7 @@ class EventIndex:
         if not (words or mentions):
             return
         events = list(self._events.values())
-        arrays = [self._arrays_of(e) for e in events]
+        arrays = [e.arrays for e in events]
         if words:
             in_use = [t.ids for a in arrays for t in (a.words, a.headline)]
             new_ids = self._df.compact(np.concatenate([_NO_TERM_IDS, *in_use]))
@@ -740,10 +735,10 @@ class EventIndex:
             vector,
             item.published_at,
             item.published_at,
+            # Empty where the match model reads no text: the grouping's pairs read them.
+            self._evidence_arrays(evidence),
         )
         event.add(item, evidence, self.config.members_kept, first=True)
-        # Empty where the match model reads no text: the grouping's pairs still read them.
-        event.arrays = self._evidence_arrays(evidence)
         self._rows.set(event)
         self._events[event_id] = event
         self.open_events += 1
@@ -756,7 +751,7 @@ class EventIndex:
             self._reopen(event)
         event.add(item, evidence, self.config.members_kept, first=False)
         article = self._evidence_arrays(evidence)
-        event.arrays = TextArrays(*map(summed, self._arrays_of(event), article))
+        event.arrays = TextArrays(*map(summed, event.arrays, article))
         self._rows.set(event)
         self._count(evidence)
 

@@ -689,8 +689,8 @@ class Store:
 def plain_rows(result: Result[Any]) -> list[Any]:
     """The result's rows as named tuples, read by column name like SQLAlchemy's rows. A
     column of SQLAlchemy's row costs about 500 ns to read by name (a failed attribute
-    lookup, then the row's own), a named tuple's 70; the event stage reads each article
-    of a regrouped event a dozen times."""
+    lookup, then the row's own), a named tuple's 70; the event stage's regrouping reads
+    every article of the events it moves, field by field."""
     make = functools.partial(tuple.__new__, _row_type(tuple(result.keys())))
     return list(map(make, result.all()))
 
