@@ -101,31 +101,32 @@ def warm_compiled_loops(records: Path, model: str) -> None:
     own, with every loop the stage calls, as it calls them: otherwise the first count
     after a change to the loops, or on a new machine, includes compiling them (a count of
     320 articles once came out higher than one of 1,600)."""
+    under_valgrind(["--tool=none"], records, 64, model, "the run that compiles the loops")
+
+
+def instructions(records: Path, articles: int, model: str) -> int:
+    """Instructions of a child placing the first `articles` records, start-up included."""
+    tool = ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    stderr = under_valgrind(tool, records, articles, model, "the counted run")
+    found = re.search(r"I\s+refs:\s+([\d,]+)", stderr)
+    if found is None:
+        sys.exit(f"the counted run gave no count:\n{stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def under_valgrind(tool: list[str], records: Path, articles: int, model: str, what: str) -> str:
+    """Run a child placing the first `articles` records under valgrind with `tool`, one
+    thread and seeded hashing; returns valgrind's report (its stderr), or exits with it."""
     command = [
-        *("valgrind", "--tool=none", sys.executable, __file__),
-        *("--run", "64", "--records", str(records), "--model", model),
+        *("valgrind", *tool, sys.executable, __file__),
+        *("--run", str(articles), "--records", str(records), "--model", model),
     ]
     done = subprocess.run(
         command, env={**os.environ, **ONE_THREAD}, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        sys.exit(f"the run that compiles the loops failed:\n{done.stderr[-2000:]}")
-
-
-def instructions(records: Path, articles: int, model: str) -> int:
-    """Instructions of a child placing the first `articles` records, start-up included."""
-    command = [
-        *("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"),
-        *(sys.executable, __file__, "--run", str(articles), "--records", str(records)),
-        *("--model", model),
-    ]
-    done = subprocess.run(
-        command, env={**os.environ, **ONE_THREAD}, capture_output=True, text=True, check=False
-    )
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if done.returncode != 0 or found is None:
-        sys.exit(f"the counted run failed:\n{done.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+        sys.exit(f"{what} failed:\n{done.stderr[-2000:]}")
+    return done.stderr
 
 
 def place(records: Path, articles: int, model: str) -> None:
