@@ -345,8 +345,7 @@ class EventIndex:
         self._lexical = any(
             model.uses(f) for f in ("words", "mentions", "mention_coverage", "headline")
         )
-        if self._lexical:
-            load_compiled()
+        self._compiled = load_compiled()
         self._events: dict[str, _LiveEvent] = {}
         self._rows = _Rows()
         self._expiry: list[tuple[datetime, str]] = []  # (last_seen, id) of open events, lazy
@@ -639,8 +638,8 @@ class EventIndex:
     def _nearest_rows(self, cosines: np.ndarray, count: int) -> list[int]:
         """The rows of the `count` held events with the highest cosines at or above the
         cosine floor, highest first (free rows, zeros, are below it)."""
-        floor = self.config.min_cosine
-        return [int(n) for n in _top_rows(cosines, count) if cosines[n] >= floor]
+        floor = cosines.dtype.type(self.config.min_cosine)  # compared as numpy does
+        return self._compiled.top_rows(cosines, count, floor).tolist()
 
     def _cosines(self, item: ClusterItem) -> np.ndarray:
         """The article's cosine to every row in use: from `prepare` where the row has not
@@ -787,30 +786,6 @@ def _cosine_from(dot: float, a_norm: float, b_norm: float) -> float:
 
 
 _NO_TERM_IDS = np.zeros(0, dtype=np.int64)
-_BLOCK = 64  # rows per block of `_top_rows`
-
-
-def _top_rows(values: np.ndarray, count: int) -> np.ndarray:
-    """The rows of the `count` highest values, highest first (equal values: the lower row
-    first).
-
-    The rows are first narrowed down with the maxima of blocks of rows: at least `count`
-    rows reach the `count`-th highest block maximum, so all of the top rows do, and few
-    others. A selection over every row took 133 us an article with the 23,466 events held
-    after 50,000 articles of the bench's feed, this 36 (a static embedding puts nearly
-    every event above the cosine floor, which therefore narrows nothing)."""
-    count = min(count, len(values))
-    if count <= 0:
-        return np.zeros(0, dtype=np.int64)
-    whole = len(values) // _BLOCK * _BLOCK
-    maxima = values[:whole].reshape(-1, _BLOCK).max(axis=1)
-    if whole < len(values):
-        maxima = np.append(maxima, values[whole:].max())
-    if len(maxima) > count:
-        (rows,) = (values >= np.partition(maxima, -count)[-count]).nonzero()
-    else:  # fewer blocks than rows wanted: every row
-        rows = np.arange(len(values))
-    return rows[np.argsort(-values[rows], kind="stable")[:count]]
 
 
 def _best_member_cosines(events: list[_LiveEvent], embedding: np.ndarray) -> list[float]:

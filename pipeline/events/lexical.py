@@ -60,10 +60,10 @@ def _kernels() -> ModuleType:
     return kernels
 
 
-def load_compiled() -> None:
-    """Have the compiled loops ready (`kernels.warm`): an index that compares texts
-    calls this when it is built, so that no batch waits for them."""
-    _kernels()
+def load_compiled() -> ModuleType:
+    """The compiled loops, ready (`kernels.warm`): the index asks for them when it is
+    built, so that no batch waits for them."""
+    return _kernels()
 
 
 def term_vector(title: str | None, body: str) -> TermVector:

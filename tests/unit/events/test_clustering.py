@@ -14,7 +14,6 @@ from pipeline.events.index import (
     ClusterConfig,
     ClusterItem,
     EventIndex,
-    _top_rows,
     event_id_for,
 )
 from pipeline.events.model import FEATURES, PART_FEATURES, MatchModel
@@ -49,17 +48,6 @@ def test_evicted_events_are_not_joined() -> None:
     index.assign(_item("b", [0, 1, 0], hours=10))
     assert index.evict_before(T0 + timedelta(hours=5)) == [a.event_id]
     assert index.assign(_item("c", [1, 0, 0], hours=11)).created
-
-
-@pytest.mark.parametrize("rows", [0, 5, 64, 65, 200, 3000])
-def test_the_top_rows_are_those_a_full_sort_puts_first(rows: int) -> None:
-    rng = np.random.default_rng(rows)
-    for count in (1, 3, 8, 70):
-        values = rng.random(rows).astype(np.float32)
-        rounded = np.round(values, 1)  # many equal values: the lower row comes first
-        for v in (values, rounded):
-            expected = np.argsort(-v, kind="stable")[:count]
-            assert _top_rows(v, count).tolist() == expected.tolist()
 
 
 def test_the_largest_open_event_leaves_the_count_when_it_closes() -> None:

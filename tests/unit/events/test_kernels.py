@@ -1,5 +1,6 @@
 """pipeline/events/kernels.py: the compiled loops give, to the last bit, the correctly
-rounded sums (`math.fsum`) of what numpy computes for the shared terms."""
+rounded sums (`math.fsum`) of what numpy computes for the shared terms, and the rows a
+full sort puts first."""
 
 from __future__ import annotations
 
@@ -116,3 +117,18 @@ def test_merged_adds_a_shared_terms_weights_in_order() -> None:
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
     assert kernels.merged(*empty, *empty)[0].tolist() == []
     assert kernels.merged(*a, *empty)[1].tolist() == [0.1, 0.2, 0.3]
+
+
+@pytest.mark.parametrize("rows", [0, 5, 64, 65, 200, 3000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_top_rows_are_those_a_full_sort_puts_first(rows: int, dtype: type) -> None:
+    rng = np.random.default_rng(rows)
+    values = (rng.random(rows) * 2 - 1).astype(dtype)
+    rounded = np.round(values, 1)  # many equal values: the lower row comes first
+    rounded[rows // 2 : rows // 2 + 1] = -np.inf  # a row left out of `nearest_each`
+    for v in (values, rounded):
+        ranked = np.argsort(-v, kind="stable")
+        for count in (0, 1, 3, 8, 70):
+            for floor in (-np.inf, 0.0, 0.3):
+                expected = [int(n) for n in ranked[:count] if v[n] >= dtype(floor)]
+                assert kernels.top_rows(v, count, dtype(floor)).tolist() == expected
