@@ -241,9 +241,11 @@ class IdfWeights:
         self.top = top
         self._frequencies = frequencies
 
-    def idf_of(self, ids: np.ndarray) -> np.ndarray:
-        """The IDF of each term id (ids from the same `DocumentFrequencies`)."""
-        return self.top - _LOGS.array[self._frequencies.by_id[ids]]
+    def weighted(self, terms: SparseTerms) -> tuple[np.ndarray, float, np.ndarray, float]:
+        """`kernels.idf_weighted` of the vector's terms."""
+        return _kernels().idf_weighted(
+            terms.ids, terms.weights, self._frequencies.by_id, _LOGS.array, self.top
+        )
 
     def sparse_norm(self, terms: SparseTerms) -> float:
         """The vector's length once each term is weighted by its IDF."""
@@ -282,11 +284,8 @@ class ArrayQuery:
 
     def __init__(self, article: SparseTerms, df: DocumentFrequencies) -> None:
         self.ids = article.ids
-        idf = df.weights().idf_of(article.ids)
-        self.weights = article.weights * idf
-        self.norm = math.sqrt(_kernels().exact_sum(self.weights * self.weights))
-        self.twice = self.weights * idf  # the event side's IDF, folded in
-        self.total = _kernels().exact_sum(self.weights)
+        # `twice`: the event side's IDF folded in.
+        self.weights, self.norm, self.twice, self.total = df.weights().weighted(article)
 
 
 _NO_IDS, _NO_VALUES = np.zeros(0, dtype=np.int64), np.zeros(0)

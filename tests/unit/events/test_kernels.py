@@ -132,3 +132,16 @@ def test_the_top_rows_are_those_a_full_sort_puts_first(rows: int, dtype: type) -
             for floor in (-np.inf, 0.0, 0.3):
                 expected = [int(n) for n in ranked[:count] if v[n] >= dtype(floor)]
                 assert kernels.top_rows(v, count, dtype(floor)).tolist() == expected
+
+
+def test_idf_weighting_is_numpys_to_the_last_bit() -> None:
+    rng = np.random.default_rng(5)
+    ids, values = _terms(rng, 300, 5000)
+    counts = rng.integers(0, 50, 5000)
+    logs = np.log(np.arange(1, 52, dtype=np.float64))
+    weights, norm, twice, total = kernels.idf_weighted(ids, values, counts, logs, 7.3)
+    idf = 7.3 - logs[counts[ids]]
+    assert weights.tolist() == (values * idf).tolist()
+    assert twice.tolist() == (values * idf * idf).tolist()
+    assert norm == math.sqrt(math.fsum(weights * weights))
+    assert total == math.fsum(weights)

@@ -121,8 +121,7 @@ def _cosine(query: ArrayQuery, event: SparseTerms, df: DocumentFrequencies) -> f
 
 def _fast_idf(df: DocumentFrequencies, term: str) -> float:
     """The term's IDF as the compared arrays read it (by id, from the table of logs)."""
-    (term_id,) = df.sparse({term: 1.0}).ids
-    return float(df.weights().idf_of(term_id))
+    return df.weights().sparse_mass(df.sparse({term: 1.0}))
 
 
 def test_the_weighted_sums_follow_the_idf() -> None:
