@@ -324,24 +324,35 @@ def merged(
 @njit(cache=True)
 def top_rows(values: np.ndarray, count: int, floor: float) -> np.ndarray:
     """The rows of the `count` highest values at or above `floor`, highest first (equal
-    values: the lower row first). One pass, each value against the lowest kept: numpy's
-    selection and sort took about ten calls, 30 us an article with 2,000 events held."""
-    rows = np.empty(max(count, 0), dtype=np.int64)
-    kept = np.empty(max(count, 0), dtype=values.dtype)
+    values: the lower row first). One pass, each value against the lowest kept once
+    `count` are: numpy's selection and sort took about ten calls, 14 us (this 2.4) among
+    2,000 random values and 49 us (19) among 23,000."""
     if count <= 0:
-        return rows
-    n = 0
-    for row in range(len(values)):
-        value = values[row]
-        if not value >= floor or (n == count and not value > kept[n - 1]):
-            continue  # an equal value comes later, from a higher row: it stays out
-        at = n if n < count else count - 1  # a full list drops its lowest
-        while at > 0 and kept[at - 1] < value:
-            kept[at], rows[at] = kept[at - 1], rows[at - 1]
-            at -= 1
-        kept[at], rows[at] = value, row
-        n = min(n + 1, count)
-    return rows[:n]
+        return np.empty(0, dtype=np.int64)
+    rows = np.empty(count, dtype=np.int64)
+    kept = np.empty(count, dtype=values.dtype)
+    n = row = 0
+    while n < count and row < len(values):  # filling: what reaches the floor
+        if values[row] >= floor:
+            _keep(values[row], row, n, rows, kept)
+            n += 1
+        row += 1
+    if n < count:
+        return rows[:n]
+    for later in range(row, len(values)):  # full: what beats the lowest kept, which is rare
+        if values[later] > kept[count - 1]:  # an equal value, from a higher row, stays out
+            _keep(values[later], later, count - 1, rows, kept)
+    return rows
+
+
+@njit(cache=True)
+def _keep(value: float, row: int, at: int, rows: np.ndarray, kept: np.ndarray) -> None:
+    """Put the row in its place among the kept, from position `at` (the free one, or the
+    lowest, which it drops) upwards, past the lower values only."""
+    while at > 0 and kept[at - 1] < value:
+        kept[at], rows[at] = kept[at - 1], rows[at - 1]
+        at -= 1
+    kept[at], rows[at] = value, row
 
 
 def warm() -> None:
