@@ -11,8 +11,8 @@ Texts are compared as arrays (`SparseTerms`: term ids ascending, and their weigh
 compiled loops (pipeline/events/kernels.py): an article holds hundreds of words and a
 large event thousands, and even a headline's or names' few terms were slower to compare
 as dicts (lookups and set operations in Python, for each of an article's candidates).
-Every sum over terms is the exact sum correctly rounded (`kernels.exact_sum`), whatever
-the order the terms came in: a restart hands out the ids in another order, yet a score
+Every sum over terms gives the same bits whatever the order the terms came in
+(`kernels.order_free_sum`): a restart hands out the ids in another order, yet a score
 must come out the same to the last bit.
 """
 
