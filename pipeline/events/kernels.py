@@ -28,8 +28,8 @@ from numba import njit
 def order_free_sum(values: np.ndarray) -> float:
     """The sum of the values, the same bits in any order: each value is rounded to a
     fixed point set by the largest of them (62 bits below it) and the integers are added,
-    which no order changes. Within n * 2**-62 of the largest value of the exact sum; a
-    non-finite value gives numpy's inf or nan."""
+    which no order changes. It differs from the exact sum by at most n * 2**-62 times the
+    largest value; a non-finite value gives numpy's inf or nan."""
     largest = 0.0
     for x in values:
         if not math.isfinite(x):
